@@ -1,0 +1,228 @@
+package dev.bypass.stack;
+
+import dev.bypass.stack.counters.Counter;
+import dev.bypass.stack.counters.StackCounters;
+import dev.bypass.stack.device.DeviceCapabilities;
+import dev.bypass.stack.device.Frame;
+import dev.bypass.stack.device.NetworkDevice;
+import dev.bypass.stack.time.Deadlines;
+import dev.bypass.stack.time.TimerQueue;
+import dev.bypass.stack.wire.EthernetHeader;
+
+/**
+ * The protocols over one device (one "resource"): Ethernet, ARP, IPv4 with ICMP, UDP and TCP. Pure: no
+ * threads, no I/O of its own, no clock — whoever drives it passes the time in.
+ *
+ * <p>One duty cycle is one {@link #poll}: receive a burst from each rx queue and process every frame,
+ * run expired timers, deliver events to handlers, send what connections have to send, flush the tx
+ * burst. {@link #nextDeadlineNs()} says when the next call is due if no frame arrives first, so a
+ * virtual clock can jump to it and a poll thread can idle until it.
+ *
+ * <p>Every frame taken from the device ends in exactly one counter: {@link Counter#STACK_RX_ACCEPTED}
+ * or a drop reason. Protocol code returns the reason instead of counting it, so a drop cannot go
+ * uncounted; an exception from a malformed frame is caught here, counted as an internal error and the
+ * frame dropped: input never throws out of the stack.
+ *
+ * <p>A stack and everything it returns (connections, sockets) belong to the thread that polls it.
+ */
+public final class NetworkStack implements AutoCloseable {
+    private static final int ARP_TIMER = 0;
+    private static final int REASSEMBLY_TIMER = 1;
+    private static final int FIRST_TCP_TIMER = 2;
+
+    private final StackConfig config;
+    private final NetworkDevice device;
+    private final StackCounters counters;
+    private final TimerQueue timers;
+    private final Ethernet ethernet;
+    private final Arp arp;
+    private final Ipv4 ipv4;
+    private final Icmp icmp;
+    private final Udp udp;
+    private final Tcp tcp;
+    private final Frame[] burst;
+    private final int rxQueues;
+    private final int txQueue;
+    private long nowNs;
+    private boolean started;
+    private RuntimeException lastInternalError;
+
+    public NetworkStack(StackConfig config, NetworkDevice device) {
+        this(config, device, new StackCounters(config.name()));
+    }
+
+    public NetworkStack(StackConfig config, NetworkDevice device, StackCounters counters) {
+        this.config = config;
+        this.device = device;
+        this.counters = counters;
+        DeviceCapabilities caps = device.capabilities();
+        int mtu = config.mtu() == 0 ? device.mtu() : config.mtu();
+        if (mtu > device.mtu()) {
+            throw new IllegalArgumentException("stack '" + config.name() + "': mtu " + mtu + " above the device's "
+                + device.mtu());
+        }
+        int frameRoom = device.pool().frameCapacity() - device.pool().headroom();
+        if (frameRoom < mtu + EthernetHeader.LENGTH + EthernetHeader.VLAN_TAG_LENGTH) {
+            throw new IllegalArgumentException("stack '" + config.name() + "': frames of " + device.pool().frameCapacity()
+                + " bytes with " + device.pool().headroom() + " bytes headroom cannot hold an MTU " + mtu + " packet");
+        }
+        this.timers = new TimerQueue(FIRST_TCP_TIMER + config.tcp().maxConnections());
+        this.ethernet = new Ethernet(this, device.macAddress());
+        this.arp = new Arp(this, config, ARP_TIMER);
+        this.ipv4 = new Ipv4(this, config, mtu, caps.has(DeviceCapabilities.OFFLOAD_TX_IP_CHECKSUM), REASSEMBLY_TIMER);
+        this.icmp = new Icmp(this, config);
+        this.udp = new Udp(this, config, caps.has(DeviceCapabilities.OFFLOAD_TX_UDP_CHECKSUM));
+        this.tcp = new Tcp(this, config, caps, frameRoom, FIRST_TCP_TIMER);
+        timers.register(ARP_TIMER, arp);
+        timers.register(REASSEMBLY_TIMER, ipv4.reassemblyTimerOwner());
+        this.burst = new Frame[config.rxBurst()];
+        this.rxQueues = caps.rxQueues();
+        this.txQueue = 0;
+    }
+
+    /** Announces the stack (gratuitous ARP); called by the first {@link #poll} if not before. */
+    public void start(long nowNs) {
+        if (started) {
+            return;
+        }
+        started = true;
+        this.nowNs = nowNs;
+        if (config.gratuitousArp()) {
+            arp.announce();
+        }
+        device.flush(txQueue, nowNs);
+    }
+
+    /**
+     * One duty cycle at time {@code nowNs}; returns the work done (frames, timers, events, connections
+     * served), 0 when idle.
+     */
+    public int poll(long nowNs) {
+        this.nowNs = nowNs;
+        if (!started) {
+            start(nowNs);
+        }
+        int work = 0;
+        for (int q = 0; q < rxQueues; q++) {
+            int n = device.receive(q, burst, burst.length, nowNs);
+            for (int i = 0; i < n; i++) {
+                Frame frame = burst[i];
+                burst[i] = null;
+                receive(frame);
+            }
+            work += n;
+        }
+        work += timers.poll(nowNs);
+        work += tcp.dispatchEvents();
+        work += udp.dispatchEvents();
+        work += tcp.runOutput(nowNs);
+        work += device.flush(txQueue, nowNs);
+        return work;
+    }
+
+    /** Processes one received frame and releases it. For drivers that push frames instead of being polled. */
+    public void receive(Frame frame) {
+        counters.increment(Counter.ETH_RX_FRAMES);
+        Counter drop;
+        try {
+            drop = ethernet.input(frame, nowNs);
+        } catch (RuntimeException e) {
+            lastInternalError = e;
+            drop = Counter.STACK_INTERNAL_ERRORS;
+        }
+        counters.increment(drop == null ? Counter.STACK_RX_ACCEPTED : drop);
+        frame.release();
+    }
+
+    /**
+     * When this stack next needs a {@link #poll} if nothing arrives: a timer, a device's held frame, or
+     * now if work is waiting (output held back for lack of frames, events).
+     */
+    public long nextDeadlineNs() {
+        if (tcp.hasPendingWork() || udp.hasPendingWork()) {
+            return nowNs;
+        }
+        return Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());
+    }
+
+    public Tcp tcp() {
+        return tcp;
+    }
+
+    public Udp udp() {
+        return udp;
+    }
+
+    public Icmp icmp() {
+        return icmp;
+    }
+
+    public StackCounters counters() {
+        return counters;
+    }
+
+    public StackConfig config() {
+        return config;
+    }
+
+    public NetworkDevice device() {
+        return device;
+    }
+
+    /** The time of the current (or last) poll. */
+    public long nowNs() {
+        return nowNs;
+    }
+
+    /** The last exception a frame raised inside the stack (a bug; counted as an internal error), or null. */
+    public RuntimeException lastInternalError() {
+        return lastInternalError;
+    }
+
+    /** The MAC that ARP resolved for {@code address}, or -1: for tests and diagnostics. */
+    public long arpLookup(int address) {
+        return arp.lookup(address);
+    }
+
+    /** Path MTU towards {@code address}. */
+    public int pathMtu(int address) {
+        return ipv4.pathMtu(address, nowNs);
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+
+    // ----------------------------------------------------------------- for the protocol layers
+
+    Ethernet ethernet() {
+        return ethernet;
+    }
+
+    Arp arp() {
+        return arp;
+    }
+
+    Ipv4 ipv4() {
+        return ipv4;
+    }
+
+    TimerQueue timers() {
+        return timers;
+    }
+
+    /** A frame for output, or null (counted) when the pool is empty. */
+    Frame allocateTxFrame() {
+        Frame frame = device.pool().allocate();
+        if (frame == null) {
+            counters.increment(Counter.STACK_TX_NO_BUFFER);
+        }
+        return frame;
+    }
+
+    void transmit(Frame frame) {
+        counters.increment(Counter.ETH_TX_FRAMES);
+        device.transmit(txQueue, frame, nowNs);
+    }
+}

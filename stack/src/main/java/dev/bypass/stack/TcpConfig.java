@@ -1,0 +1,291 @@
+package dev.bypass.stack;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TCP tunables of a stack, with defaults that follow Linux where the RFCs leave a choice (so services
+ * tuned on Linux keep their expectations). Immutable; build with {@link #builder()}.
+ *
+ * <p>Where the default differs from the RFC's: RTO minimum 200 ms (RFC 6298 says 1 s; Linux uses 200 ms);
+ * initial window 10 segments (RFC 6928); TIME-WAIT 60 s (2*MSL with Linux's 30 s MSL); delayed ACK
+ * 40 ms (Linux's minimum; RFC 9293 allows up to 500 ms).
+ */
+public record TcpConfig(
+    int sendBufferBytes,
+    int receiveBufferBytes,
+    int initialWindowSegments,
+    long rtoInitialNs,
+    long rtoMinNs,
+    long rtoMaxNs,
+    int synRetries,
+    int maxRetransmissions,
+    long delayedAckNs,
+    boolean delayedAck,
+    long timeWaitNs,
+    long finWait2TimeoutNs,
+    boolean keepAlive,
+    long keepAliveIdleNs,
+    long keepAliveIntervalNs,
+    int keepAliveProbes,
+    boolean noDelay,
+    boolean windowScaling,
+    boolean timestamps,
+    int maxOutOfOrderRanges,
+    int listenBacklog,
+    int maxConnections,
+    int ephemeralPortFirst,
+    int ephemeralPortLast,
+    long challengeAckIntervalNs,
+    boolean tso) {
+
+    public static final TcpConfig DEFAULT = builder().build();
+
+    public TcpConfig {
+        requirePositive("sendBufferBytes", sendBufferBytes);
+        requirePositive("receiveBufferBytes", receiveBufferBytes);
+        if (receiveBufferBytes > (1 << 30)) {
+            throw new IllegalArgumentException("tcp receiveBufferBytes " + receiveBufferBytes
+                + " above 1 GiB, the largest window scaling can advertise (RFC 7323 2.3)");
+        }
+        requirePositive("initialWindowSegments", initialWindowSegments);
+        requirePositive("rtoMinNs", rtoMinNs);
+        if (rtoInitialNs < rtoMinNs || rtoMaxNs < rtoInitialNs) {
+            throw new IllegalArgumentException("tcp RTO bounds must satisfy rtoMin <= rtoInitial <= rtoMax, got "
+                + rtoMinNs + " <= " + rtoInitialNs + " <= " + rtoMaxNs + " ns");
+        }
+        requirePositive("synRetries", synRetries);
+        requirePositive("maxRetransmissions", maxRetransmissions);
+        requirePositive("delayedAckNs", delayedAckNs);
+        requirePositive("timeWaitNs", timeWaitNs);
+        requirePositive("finWait2TimeoutNs", finWait2TimeoutNs);
+        requirePositive("keepAliveIdleNs", keepAliveIdleNs);
+        requirePositive("keepAliveIntervalNs", keepAliveIntervalNs);
+        requirePositive("keepAliveProbes", keepAliveProbes);
+        requirePositive("maxOutOfOrderRanges", maxOutOfOrderRanges);
+        requirePositive("listenBacklog", listenBacklog);
+        requirePositive("maxConnections", maxConnections);
+        if (ephemeralPortFirst < 1024 || ephemeralPortLast > 65535 || ephemeralPortFirst > ephemeralPortLast) {
+            throw new IllegalArgumentException("tcp ephemeral port range must lie in 1024..65535, got "
+                + ephemeralPortFirst + ".." + ephemeralPortLast);
+        }
+    }
+
+    private static void requirePositive(String name, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("tcp " + name + " must be positive, got " + value);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Builder with the defaults described on {@link TcpConfig}. */
+    public static final class Builder {
+        private int sendBufferBytes = 256 * 1024;
+        private int receiveBufferBytes = 256 * 1024;
+        private int initialWindowSegments = 10;
+        private long rtoInitialNs = TimeUnit.SECONDS.toNanos(1);
+        private long rtoMinNs = TimeUnit.MILLISECONDS.toNanos(200);
+        private long rtoMaxNs = TimeUnit.SECONDS.toNanos(120);
+        private int synRetries = 6;
+        private int maxRetransmissions = 15;
+        private long delayedAckNs = TimeUnit.MILLISECONDS.toNanos(40);
+        private boolean delayedAck = true;
+        private long timeWaitNs = TimeUnit.SECONDS.toNanos(60);
+        private long finWait2TimeoutNs = TimeUnit.SECONDS.toNanos(60);
+        private boolean keepAlive = false;
+        private long keepAliveIdleNs = TimeUnit.SECONDS.toNanos(7200);
+        private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
+        private int keepAliveProbes = 9;
+        private boolean noDelay = false;
+        private boolean windowScaling = true;
+        private boolean timestamps = true;
+        private int maxOutOfOrderRanges = 32;
+        private int listenBacklog = 128;
+        private int maxConnections = 4096;
+        private int ephemeralPortFirst = 32768;
+        private int ephemeralPortLast = 60999;
+        private long challengeAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
+        private boolean tso = true;
+
+        private Builder() {
+        }
+
+        private Builder(TcpConfig c) {
+            sendBufferBytes = c.sendBufferBytes;
+            receiveBufferBytes = c.receiveBufferBytes;
+            initialWindowSegments = c.initialWindowSegments;
+            rtoInitialNs = c.rtoInitialNs;
+            rtoMinNs = c.rtoMinNs;
+            rtoMaxNs = c.rtoMaxNs;
+            synRetries = c.synRetries;
+            maxRetransmissions = c.maxRetransmissions;
+            delayedAckNs = c.delayedAckNs;
+            delayedAck = c.delayedAck;
+            timeWaitNs = c.timeWaitNs;
+            finWait2TimeoutNs = c.finWait2TimeoutNs;
+            keepAlive = c.keepAlive;
+            keepAliveIdleNs = c.keepAliveIdleNs;
+            keepAliveIntervalNs = c.keepAliveIntervalNs;
+            keepAliveProbes = c.keepAliveProbes;
+            noDelay = c.noDelay;
+            windowScaling = c.windowScaling;
+            timestamps = c.timestamps;
+            maxOutOfOrderRanges = c.maxOutOfOrderRanges;
+            listenBacklog = c.listenBacklog;
+            maxConnections = c.maxConnections;
+            ephemeralPortFirst = c.ephemeralPortFirst;
+            ephemeralPortLast = c.ephemeralPortLast;
+            challengeAckIntervalNs = c.challengeAckIntervalNs;
+            tso = c.tso;
+        }
+
+        /** Send buffer of each connection (bytes queued by the application, unacknowledged included). */
+        public Builder sendBufferBytes(int v) {
+            sendBufferBytes = v;
+            return this;
+        }
+
+        /** Receive buffer of each connection: the most the stack advertises as its window. */
+        public Builder receiveBufferBytes(int v) {
+            receiveBufferBytes = v;
+            return this;
+        }
+
+        public Builder initialWindowSegments(int v) {
+            initialWindowSegments = v;
+            return this;
+        }
+
+        public Builder rtoInitialNs(long v) {
+            rtoInitialNs = v;
+            return this;
+        }
+
+        public Builder rtoMinNs(long v) {
+            rtoMinNs = v;
+            return this;
+        }
+
+        public Builder rtoMaxNs(long v) {
+            rtoMaxNs = v;
+            return this;
+        }
+
+        /** SYN (and SYN-ACK) retransmissions before an open fails. */
+        public Builder synRetries(int v) {
+            synRetries = v;
+            return this;
+        }
+
+        /** Retransmission timeouts in a row before an established connection is dropped. */
+        public Builder maxRetransmissions(int v) {
+            maxRetransmissions = v;
+            return this;
+        }
+
+        public Builder delayedAckNs(long v) {
+            delayedAckNs = v;
+            return this;
+        }
+
+        public Builder delayedAck(boolean v) {
+            delayedAck = v;
+            return this;
+        }
+
+        public Builder timeWaitNs(long v) {
+            timeWaitNs = v;
+            return this;
+        }
+
+        public Builder finWait2TimeoutNs(long v) {
+            finWait2TimeoutNs = v;
+            return this;
+        }
+
+        public Builder keepAlive(boolean v) {
+            keepAlive = v;
+            return this;
+        }
+
+        public Builder keepAliveIdleNs(long v) {
+            keepAliveIdleNs = v;
+            return this;
+        }
+
+        public Builder keepAliveIntervalNs(long v) {
+            keepAliveIntervalNs = v;
+            return this;
+        }
+
+        public Builder keepAliveProbes(int v) {
+            keepAliveProbes = v;
+            return this;
+        }
+
+        /** Default of the per-connection no-delay switch (Nagle off when true). */
+        public Builder noDelay(boolean v) {
+            noDelay = v;
+            return this;
+        }
+
+        public Builder windowScaling(boolean v) {
+            windowScaling = v;
+            return this;
+        }
+
+        public Builder timestamps(boolean v) {
+            timestamps = v;
+            return this;
+        }
+
+        /** Separate out-of-order ranges a connection keeps; a segment that would need more is dropped. */
+        public Builder maxOutOfOrderRanges(int v) {
+            maxOutOfOrderRanges = v;
+            return this;
+        }
+
+        public Builder listenBacklog(int v) {
+            listenBacklog = v;
+            return this;
+        }
+
+        /** Connections (any state, TIME-WAIT included) a stack holds at once. */
+        public Builder maxConnections(int v) {
+            maxConnections = v;
+            return this;
+        }
+
+        public Builder ephemeralPorts(int first, int last) {
+            ephemeralPortFirst = first;
+            ephemeralPortLast = last;
+            return this;
+        }
+
+        /** Least time between two challenge ACKs of one connection (RFC 5961 section 7). */
+        public Builder challengeAckIntervalNs(long v) {
+            challengeAckIntervalNs = v;
+            return this;
+        }
+
+        /** Use the device's TSO when it offers it. */
+        public Builder tso(boolean v) {
+            tso = v;
+            return this;
+        }
+
+        public TcpConfig build() {
+            return new TcpConfig(sendBufferBytes, receiveBufferBytes, initialWindowSegments, rtoInitialNs, rtoMinNs,
+                rtoMaxNs, synRetries, maxRetransmissions, delayedAckNs, delayedAck, timeWaitNs, finWait2TimeoutNs,
+                keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, windowScaling, timestamps,
+                maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
+                challengeAckIntervalNs, tso);
+        }
+    }
+}

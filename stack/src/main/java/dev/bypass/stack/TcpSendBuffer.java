@@ -1,0 +1,69 @@
+package dev.bypass.stack;
+
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The bytes of one direction of a connection from SND.UNA on: acknowledged bytes leave the front,
+ * the application's writes join the back. A ring over direct memory; offsets are relative to SND.UNA.
+ */
+final class TcpSendBuffer {
+    private final UnsafeBuffer ring;
+    private final int capacity;
+    private int head;
+    private int size;
+
+    TcpSendBuffer(int capacity) {
+        this.capacity = capacity;
+        this.ring = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Bytes held: sent and unacknowledged, then not yet sent. */
+    int size() {
+        return size;
+    }
+
+    int free() {
+        return capacity - size;
+    }
+
+    void clear() {
+        head = 0;
+        size = 0;
+    }
+
+    /** Appends up to {@code length} bytes; returns how many fit. */
+    int write(DirectBuffer source, int offset, int length) {
+        int n = Math.min(length, capacity - size);
+        int tail = (head + size) % capacity;
+        int first = Math.min(n, capacity - tail);
+        ring.putBytes(tail, source, offset, first);
+        if (n > first) {
+            ring.putBytes(0, source, offset + first, n - first);
+        }
+        size += n;
+        return n;
+    }
+
+    /** Copies {@code length} bytes starting {@code from} bytes after SND.UNA into {@code destination}. */
+    void copyOut(int from, MutableDirectBuffer destination, int destinationOffset, int length) {
+        int start = (head + from) % capacity;
+        int first = Math.min(length, capacity - start);
+        destination.putBytes(destinationOffset, ring, start, first);
+        if (length > first) {
+            destination.putBytes(destinationOffset + first, ring, 0, length - first);
+        }
+    }
+
+    /** Drops {@code n} acknowledged bytes from the front. */
+    void consume(int n) {
+        head = (head + n) % capacity;
+        size -= n;
+    }
+}

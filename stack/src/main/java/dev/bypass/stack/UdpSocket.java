@@ -1,0 +1,177 @@
+package dev.bypass.stack;
+
+import dev.bypass.stack.addr.Endpoint;
+import dev.bypass.stack.addr.IpAddress;
+import java.nio.ByteBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * A UDP socket bound to a port of one stack. Received datagrams wait in a bounded receive queue (an
+ * Agrona one-to-one ring over direct memory, so a later socket layer can let an application thread read
+ * it directly); when it is full, new datagrams are dropped and counted.
+ *
+ * <p>All methods run on the stack's thread.
+ */
+public final class UdpSocket {
+    /** Told when datagrams are waiting. Called on the stack's thread after input processing. */
+    @FunctionalInterface
+    public interface Handler {
+        void onReadable(UdpSocket socket);
+    }
+
+    private static final int MESSAGE_TYPE = 1;
+    /** Per-datagram header in the ring: source address (4) and port (4). */
+    private static final int META_LENGTH = 8;
+
+    private final Udp udp;
+    private final int port;
+    private final OneToOneRingBuffer queue;
+    private final Reader reader = new Reader();
+    private Handler handler;
+    private boolean closed;
+    private boolean readyMarked;
+    private int lastSource;
+    private int lastSourcePort;
+
+    UdpSocket(Udp udp, int port, int queueBytes) {
+        this.udp = udp;
+        this.port = port;
+        int capacity = Integer.highestOneBit(Math.max(queueBytes, 1024) - 1) << 1;
+        this.queue = new OneToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Endpoint localEndpoint() {
+        return new Endpoint(udp.stackAddress(), port);
+    }
+
+    public void handler(Handler handler) {
+        this.handler = handler;
+    }
+
+    /** True if a datagram is waiting. */
+    public boolean readable() {
+        return queue.size() > 0;
+    }
+
+    /**
+     * Takes the next datagram into {@code destination}: returns its length (data past {@code maxLength}
+     * is cut, as recvfrom does), or -1 if none is waiting. The sender is in {@link #lastSource()}.
+     */
+    public int receive(MutableDirectBuffer destination, int offset, int maxLength) {
+        checkOpen();
+        reader.destination = destination;
+        reader.offset = offset;
+        reader.max = maxLength;
+        reader.length = -1;
+        queue.read(reader, 1);
+        reader.destination = null;
+        return reader.length;
+    }
+
+    /** Sender of the datagram last returned by {@link #receive}. */
+    public Endpoint lastSource() {
+        return new Endpoint(IpAddress.ofV4(lastSource), lastSourcePort);
+    }
+
+    public int lastSourceAddress() {
+        return lastSource;
+    }
+
+    public int lastSourcePort() {
+        return lastSourcePort;
+    }
+
+    /** Sends {@code length} bytes to {@code destination}; returns false if it could not go out (no route, no buffer). */
+    public boolean send(Endpoint destination, DirectBuffer data, int offset, int length) {
+        checkOpen();
+        return udp.send(this, destination.address().v4(), destination.port(), data, offset, length);
+    }
+
+    public boolean send(int destinationAddress, int destinationPort, DirectBuffer data, int offset, int length) {
+        checkOpen();
+        return udp.send(this, destinationAddress, destinationPort, data, offset, length);
+    }
+
+    /** Unbinds the port and drops what is queued. */
+    public void close() {
+        if (!closed) {
+            closed = true;
+            udp.unbind(this);
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("UDP socket on port " + port + " is closed");
+        }
+    }
+
+    // --------------------------------------------------------------------- stack side
+
+    /** Queues a received datagram; false if the queue is full. */
+    boolean enqueue(int source, int sourcePort, DirectBuffer data, int offset, int length) {
+        if (length + META_LENGTH > queue.maxMsgLength()) {
+            return false;
+        }
+        int index = queue.tryClaim(MESSAGE_TYPE, length + META_LENGTH);
+        if (index < 0) {
+            return false;
+        }
+        MutableDirectBuffer b = queue.buffer();
+        b.putInt(index, source);
+        b.putInt(index + 4, sourcePort);
+        b.putBytes(index + META_LENGTH, data, offset, length);
+        queue.commit(index);
+        return true;
+    }
+
+    Handler handlerOrNull() {
+        return handler;
+    }
+
+    boolean markReady() {
+        if (readyMarked) {
+            return false;
+        }
+        readyMarked = true;
+        return true;
+    }
+
+    void dispatch() {
+        readyMarked = false;
+        if (handler != null && !closed && readable()) {
+            handler.onReadable(this);
+        }
+    }
+
+    private final class Reader implements MessageHandler {
+        MutableDirectBuffer destination;
+        int offset;
+        int max;
+        int length;
+
+        @Override
+        public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int len) {
+            lastSource = buffer.getInt(index);
+            lastSourcePort = buffer.getInt(index + 4);
+            int dataLength = len - META_LENGTH;
+            int n = Math.min(dataLength, max);
+            destination.putBytes(offset, buffer, index + META_LENGTH, n);
+            length = n;
+        }
+    }
+}

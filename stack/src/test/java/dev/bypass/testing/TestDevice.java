@@ -1,0 +1,127 @@
+package dev.bypass.testing;
+
+import dev.bypass.stack.device.DeviceCapabilities;
+import dev.bypass.stack.device.DirectFramePool;
+import dev.bypass.stack.device.Frame;
+import dev.bypass.stack.device.NetworkDevice;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A device for tests: frames to receive are injected as byte arrays; frames the stack transmits are
+ * captured as byte arrays (with their offload requests) and released at once.
+ */
+public final class TestDevice implements NetworkDevice {
+    /** A transmitted frame: its bytes and the offloads it asked for. */
+    public record Sent(byte[] bytes, int txFlags, int tsoSegmentSize) {
+    }
+
+    private final DirectFramePool pool;
+    private final long mac;
+    private final int mtu;
+    private final DeviceCapabilities capabilities;
+    private final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
+    private final List<Sent> sent = new ArrayList<>();
+    private long rxDropped;
+    private boolean linkUp = true;
+
+    public TestDevice(long mac) {
+        this(mac, 1500, DeviceCapabilities.NONE, 256, 2048);
+    }
+
+    public TestDevice(long mac, int mtu, DeviceCapabilities capabilities, int poolFrames, int frameCapacity) {
+        this.mac = mac;
+        this.mtu = mtu;
+        this.capabilities = capabilities;
+        this.pool = new DirectFramePool("test-" + Long.toHexString(mac), poolFrames, frameCapacity);
+    }
+
+    public void inject(byte[] frame) {
+        toReceive.add(frame);
+    }
+
+    /** Frames transmitted since the last call, oldest first. */
+    public List<Sent> takeSent() {
+        List<Sent> copy = new ArrayList<>(sent);
+        sent.clear();
+        return copy;
+    }
+
+    public int pendingReceive() {
+        return toReceive.size();
+    }
+
+    public void linkUp(boolean up) {
+        linkUp = up;
+    }
+
+    @Override
+    public String name() {
+        return "test";
+    }
+
+    @Override
+    public long macAddress() {
+        return mac;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    @Override
+    public boolean linkUp() {
+        return linkUp;
+    }
+
+    @Override
+    public DeviceCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public DirectFramePool pool() {
+        return pool;
+    }
+
+    @Override
+    public int receive(int queue, Frame[] frames, int max, long nowNs) {
+        int n = 0;
+        while (n < max && !toReceive.isEmpty()) {
+            Frame f = pool.allocate();
+            if (f == null) {
+                rxDropped++;
+                toReceive.poll();
+                continue;
+            }
+            byte[] b = toReceive.poll();
+            f.buffer().putBytes(f.offset(), b);
+            f.length(b.length);
+            frames[n++] = f;
+        }
+        return n;
+    }
+
+    @Override
+    public void transmit(int queue, Frame frame, long nowNs) {
+        sent.add(new Sent(frame.toByteArray(), frame.txFlags(), frame.tsoSegmentSize()));
+        frame.release();
+    }
+
+    @Override
+    public int flush(int queue, long nowNs) {
+        return 0;
+    }
+
+    @Override
+    public long rxDropped() {
+        return rxDropped;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
