@@ -165,7 +165,12 @@ public final class InMemoryNic implements NetworkDevice {
             throw new IllegalArgumentException(name() + ": receive burst of " + max + " into an array of " + frames.length);
         }
         receiveHandler.start(queue, frames);
-        rxRings[queue].read(receiveHandler, max);
+        ManyToOneRingBuffer ring = rxRings[queue];
+        int records = ring.read(receiveHandler, max);
+        if (records < max) {
+            // A read stops at the end of the ring's memory: records that wrapped to its start need a second one.
+            ring.read(receiveHandler, max - records);
+        }
         return receiveHandler.count;
     }
 
