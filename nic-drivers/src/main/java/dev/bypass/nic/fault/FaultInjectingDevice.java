@@ -5,6 +5,7 @@ import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
+import dev.bypass.stack.wire.EthernetHeader;
 import java.util.SplittableRandom;
 
 /**
@@ -21,7 +22,7 @@ import java.util.SplittableRandom;
  *       The decorator therefore advertises the inner device's offloads while emulating them.</li>
  *   <li>Link flap: while the link is down, the frame is dropped ({@link #flapDropped()}).</li>
  *   <li>Loss ({@link #lost()}).</li>
- *   <li>Corruption: one random bit of the frame flipped ({@link #corrupted()}).</li>
+ *   <li>Corruption: one random bit after the Ethernet header flipped ({@link #corrupted()}).</li>
  *   <li>Duplication: a copy from the frame's pool follows the frame ({@link #duplicated()}).</li>
  *   <li>Rate limit: a bottleneck of {@code rateBitsPerSecond} serialises frames one after another; a frame
  *       that would not fit its {@code rateQueueBytes} queue is dropped at the tail ({@link #rateDropped()}).
@@ -130,9 +131,7 @@ public final class FaultInjectingDevice implements NetworkDevice {
             return;
         }
         if (chance(config.corruptPercent())) {
-            int bit = random.nextInt(frame.length() * 8);
-            int at = frame.offset() + bit / 8;
-            frame.buffer().putByte(at, (byte) (frame.buffer().getByte(at) ^ (1 << (bit % 8))));
+            flipRandomBit(frame);
             corrupted++;
         }
         Frame copy = null;
@@ -149,6 +148,21 @@ public final class FaultInjectingDevice implements NetworkDevice {
         if (copy != null) {
             schedule(queue, copy, nowNs);
         }
+    }
+
+    /**
+     * Flips one bit after the Ethernet header. Bit errors in the Ethernet header are left out: on a real
+     * wire the FCS catches those and the NIC drops the frame; this fault models the corruption that only
+     * the IPv4, TCP and UDP checksums can catch.
+     */
+    private void flipRandomBit(Frame frame) {
+        if (frame.length() == 0) {
+            return;
+        }
+        int from = frame.length() > EthernetHeader.LENGTH ? EthernetHeader.LENGTH : 0;
+        int bit = random.nextInt((frame.length() - from) * 8);
+        int at = frame.offset() + from + bit / 8;
+        frame.buffer().putByte(at, (byte) (frame.buffer().getByte(at) ^ (1 << (bit % 8))));
     }
 
     /** Steps 6 to 8: when the frame leaves, then sends it now or holds it. */
