@@ -1,9 +1,8 @@
 package dev.bypass.nic.capture;
 
+import dev.bypass.nic.decorator.DeviceDecorator;
 import dev.bypass.nic.offload.SoftwareOffload;
-import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
-import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +34,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@link System#nanoTime()} clock use {@link #epochOffsetOfNanoTime()}; a virtual-time simulation passes a
  * fixed date so that captures show sensible times. Capabilities are the inner device's, unchanged.
  */
-public final class PcapDevice implements NetworkDevice {
+public final class PcapDevice extends DeviceDecorator {
     /** Capture ring size unless given: 8 MiB, a few thousand full-size frames of slack for the writer. */
     public static final int DEFAULT_RING_BYTES = 8 << 20;
 
@@ -50,7 +49,6 @@ public final class PcapDevice implements NetworkDevice {
     private static final int TSO_SEGMENT_SIZE_OFFSET = 24;
     private static final int FRAME_OFFSET = 28;
 
-    private final NetworkDevice inner;
     private final long epochOffsetNs;
     private final OneToOneRingBuffer ring;
     private final CaptureWriter writer;
@@ -69,10 +67,10 @@ public final class PcapDevice implements NetworkDevice {
      * {@code nowNs + epochOffsetNs}, through a ring of {@code ringBytes} (a power of two).
      */
     public PcapDevice(NetworkDevice inner, Path file, long epochOffsetNs, int ringBytes) throws IOException {
+        super(inner);
         if (!BitUtil.isPowerOfTwo(ringBytes) || ringBytes < 64 * 1024) {
             throw new IllegalArgumentException("pcap capture ring of " + ringBytes + " bytes: must be a power of two of at least 64 KiB");
         }
-        this.inner = inner;
         this.epochOffsetNs = epochOffsetNs;
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             ringBytes + RingBufferDescriptor.TRAILER_LENGTH, BitUtil.CACHE_LINE_LENGTH)));
@@ -124,11 +122,6 @@ public final class PcapDevice implements NetworkDevice {
         capturedRecords++;
     }
 
-    @Override
-    public int flush(int queue, long nowNs) {
-        return inner.flush(queue, nowNs);
-    }
-
     /** Frames handed to the writer thread. */
     public long capturedRecords() {
         return capturedRecords;
@@ -163,51 +156,6 @@ public final class PcapDevice implements NetworkDevice {
         if (writer.failure != null) {
             throw new UncheckedIOException("pcap capture of " + inner.name() + " failed", writer.failure);
         }
-    }
-
-    @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public long macAddress() {
-        return inner.macAddress();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean linkUp() {
-        return inner.linkUp();
-    }
-
-    @Override
-    public DeviceCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
-    public FramePool pool() {
-        return inner.pool();
-    }
-
-    @Override
-    public long nextDeadlineNs() {
-        return inner.nextDeadlineNs();
-    }
-
-    @Override
-    public long txDropped() {
-        return inner.txDropped();
-    }
-
-    @Override
-    public long rxDropped() {
-        return inner.rxDropped();
     }
 
     /**

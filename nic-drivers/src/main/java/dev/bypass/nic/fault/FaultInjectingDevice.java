@@ -1,9 +1,8 @@
 package dev.bypass.nic.fault;
 
+import dev.bypass.nic.decorator.DeviceDecorator;
 import dev.bypass.nic.offload.SoftwareOffload;
-import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
-import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
 import dev.bypass.stack.wire.EthernetHeader;
 import java.util.SplittableRandom;
@@ -41,10 +40,9 @@ import java.util.SplittableRandom;
  *
  * <p>One thread, like the device it wraps; nothing allocated per frame.
  */
-public final class FaultInjectingDevice implements NetworkDevice {
+public final class FaultInjectingDevice extends DeviceDecorator {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
-    private final NetworkDevice inner;
     private final FaultConfig config;
     private final boolean active;
     private final SplittableRandom random;
@@ -79,7 +77,7 @@ public final class FaultInjectingDevice implements NetworkDevice {
 
     /** Wraps {@code inner}; with {@link FaultConfig#NONE} frames pass through untouched. */
     public FaultInjectingDevice(NetworkDevice inner, FaultConfig config) {
-        this.inner = inner;
+        super(inner);
         this.config = config;
         this.active = config.injectsFaults();
         this.random = new SplittableRandom(config.seed());
@@ -362,11 +360,6 @@ public final class FaultInjectingDevice implements NetworkDevice {
             + offload.malformedFrames() + offload.segmentsLostNoBuffer();
     }
 
-    @Override
-    public long rxDropped() {
-        return inner.rxDropped();
-    }
-
     /** Releases the held frames (they are lost, as on a cable pulled out) and closes the inner device. */
     @Override
     public void close() {
@@ -377,36 +370,6 @@ public final class FaultInjectingDevice implements NetworkDevice {
         }
         waitingCount = 0;
         inner.close();
-    }
-
-    @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public long macAddress() {
-        return inner.macAddress();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean linkUp() {
-        return inner.linkUp();
-    }
-
-    @Override
-    public DeviceCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
-    public FramePool pool() {
-        return inner.pool();
     }
 
     @Override

@@ -67,10 +67,7 @@ class PcapDeviceTest {
     }
 
     private static Packets aToB() {
-        Packets p = Packets.packets();
-        p.sourceMac = MAC_A.bits();
-        p.destinationMac = MAC_B.bits();
-        return p;
+        return Packets.between(MAC_A.bits(), MAC_B.bits());
     }
 
     private static InMemoryNicConfig offloadingNic(String name, MacAddress mac) {
@@ -112,10 +109,7 @@ class PcapDeviceTest {
             capture.transmit(0, offloaded(a, tcp, tcp.tcp(tsoPayload), 6,
                 Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 20, 1000), 3_000_000_000L);
             assertEquals(6, capture.flush(0, 3_000_000_000L));
-            Packets bToA = aToB();
-            bToA.sourceMac = MAC_B.bits();
-            bToA.destinationMac = MAC_A.bits();
-            fromB = bToA.udp(payload(60, 4));
+            fromB = Packets.between(MAC_B.bits(), MAC_A.bits()).udp(payload(60, 4));
             b.transmit(0, Packets.frame(b.pool(), fromB), 0);
             b.flush(0, 0);
             Frame[] burst = new Frame[4];

@@ -34,10 +34,7 @@ class InMemoryNetworkTest {
     }
 
     static byte[] frame(long from, long to, int seed) {
-        Packets p = Packets.packets();
-        p.sourceMac = from;
-        p.destinationMac = to;
-        return p.udp(payload(50, seed));
+        return Packets.between(from, to).udp(payload(50, seed));
     }
 
     static void send(InMemoryNic nic, byte[] bytes) {

@@ -44,10 +44,7 @@ class InMemoryNicTest {
     }
 
     private static Packets aToB() {
-        Packets p = Packets.packets();
-        p.sourceMac = MAC_A.bits();
-        p.destinationMac = MAC_B.bits();
-        return p;
+        return Packets.between(MAC_A.bits(), MAC_B.bits());
     }
 
     private static int ip(String dotted) {
@@ -257,10 +254,7 @@ class InMemoryNicTest {
 
         b.linkUp(false);
         send(a, aToB().udp(payload(10, 1)));
-        Packets bToA = aToB();
-        bToA.sourceMac = MAC_B.bits();
-        bToA.destinationMac = MAC_A.bits();
-        send(b, bToA.udp(payload(10, 2)));
+        send(b, Packets.between(MAC_B.bits(), MAC_A.bits()).udp(payload(10, 2)));
 
         assertEquals(1, b.rxLinkDown());
         assertEquals(1, b.txLinkDown());

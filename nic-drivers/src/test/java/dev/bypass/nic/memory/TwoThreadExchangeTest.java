@@ -67,10 +67,7 @@ class TwoThreadExchangeTest {
 
         Host(InMemoryNic nic, long mac, long peerMac) {
             this.nic = nic;
-            Packets p = Packets.packets();
-            p.sourceMac = mac;
-            p.destinationMac = peerMac;
-            this.template = p.udp(new byte[PAYLOAD_BYTES]);
+            this.template = Packets.between(mac, peerMac).udp(new byte[PAYLOAD_BYTES]);
         }
 
         @Override

@@ -37,6 +37,14 @@ public final class Packets {
         return new Packets();
     }
 
+    /** A fixture with the defaults, from {@code sourceMac} to {@code destinationMac}. */
+    public static Packets between(long sourceMac, long destinationMac) {
+        Packets p = new Packets();
+        p.sourceMac = sourceMac;
+        p.destinationMac = destinationMac;
+        return p;
+    }
+
     public Packets copy() {
         Packets p = new Packets();
         p.sourceMac = sourceMac;
