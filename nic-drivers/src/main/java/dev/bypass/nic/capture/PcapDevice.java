@@ -127,7 +127,10 @@ public final class PcapDevice extends DeviceDecorator {
         return capturedRecords;
     }
 
-    /** Frames not captured because the ring was full: the writer thread (the disk) could not keep up. */
+    /**
+     * Frames not captured: the ring was full (the writer thread, that is the disk, could not keep up) or
+     * the frame was larger than the ring's largest record (an eighth of the ring).
+     */
     public long lostRecords() {
         return lostRecords;
     }

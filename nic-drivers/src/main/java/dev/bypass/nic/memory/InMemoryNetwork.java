@@ -42,8 +42,11 @@ public final class InMemoryNetwork {
         this.macTable = new MacLearningTable(macTableEntries);
     }
 
-    /** Creates a NIC from {@code config} on the lowest free port. */
-    public InMemoryNic connect(InMemoryNicConfig config) {
+    /**
+     * Creates a NIC from {@code config} on the lowest free port. Synchronized so that hosts may be set up
+     * from several threads; this is setup, never the data path.
+     */
+    public synchronized InMemoryNic connect(InMemoryNicConfig config) {
         for (int port = 0; port < ports.length(); port++) {
             if (ports.get(port) == null) {
                 return new InMemoryNic(this, port, config);

@@ -394,7 +394,11 @@ public final class InMemoryNic implements NetworkDevice {
         return rxRings[queue].size();
     }
 
-    /** Unplugs the NIC from its port, drops what is queued for transmit and frees the pool. */
+    /**
+     * Unplugs the NIC from its port, drops what is queued for transmit and frees the pool: frames lent to
+     * the stack must have been released before. Senders still copying into this NIC's rings finish
+     * harmlessly (the rings are freed by the garbage collector).
+     */
     @Override
     public void close() {
         if (closed) {
