@@ -15,7 +15,6 @@ import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.device.NetworkDevice;
 import java.lang.management.ManagementFactory;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,8 +59,8 @@ class SteadyStateAllocationTest {
         private final NetworkDevice sender;
         private final InMemoryNic receiver;
         private final Packets udp = Packets.between(MAC_A.bits(), MAC_B.bits());
-        private final byte[] udpFrame = udp.udp(payload(300, 1));
-        private final byte[] superFrame = udp.tcp(payload(8000, 2));
+        private final byte[] udpFrame = Packets.asOffloaded(udp.udp(payload(300, 1)), Packets.CHECKSUMS_UDP);
+        private final byte[] superFrame = Packets.asOffloaded(udp.tcp(payload(8000, 2)), Packets.TSO);
         private final Frame[] burst = new Frame[64];
 
         Traffic(NetworkDevice sender, InMemoryNic receiver) {
@@ -73,10 +72,9 @@ class SteadyStateAllocationTest {
             long received = 0;
             for (int round = 0; round < rounds; round++) {
                 long nowNs = (startUs + round) * 1_000;
-                sender.transmit(0, offloaded(udpFrame, 17, Frame.TX_IP_CHECKSUM | Frame.TX_UDP_CHECKSUM, 8, 0), nowNs);
+                sender.transmit(0, offloaded(udpFrame, Packets.CHECKSUMS_UDP, 0), nowNs);
                 if (round % 10 == 0) {
-                    sender.transmit(0, offloaded(superFrame, 6,
-                        Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 20, 1460), nowNs);
+                    sender.transmit(0, offloaded(superFrame, Packets.TSO, 1460), nowNs);
                 }
                 sender.flush(0, nowNs);
                 for (int q = 0; q < 4; q++) {
@@ -90,15 +88,12 @@ class SteadyStateAllocationTest {
             return received;
         }
 
-        private Frame offloaded(byte[] bytes, int protocol, int flags, int l4, int segmentBytes) {
+        /** A frame as the stack hands it over, copied from a prepared image: no allocation. */
+        private Frame offloaded(byte[] image, int txFlags, int segmentBytes) {
             Frame f = sender.pool().allocate();
-            f.buffer().putBytes(f.offset(), bytes);
-            f.length(bytes.length);
-            int pseudoLength = segmentBytes > 0 ? 0 : bytes.length - 34;
-            f.buffer().putShort(f.offset() + 24, (short) 0);
-            f.buffer().putShort(f.offset() + 34 + (protocol == 6 ? 16 : 6),
-                (short) Packets.pseudoHeaderSum(udp.sourceIp, udp.destinationIp, protocol, pseudoLength), ByteOrder.BIG_ENDIAN);
-            f.txOffload(flags, 14, 20, l4, segmentBytes);
+            f.buffer().putBytes(f.offset(), image);
+            f.length(image.length);
+            f.txOffload(txFlags, 14, 20, txFlags == Packets.TSO ? 20 : 8, segmentBytes);
             return f;
         }
     }

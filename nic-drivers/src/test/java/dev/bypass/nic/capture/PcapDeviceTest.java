@@ -77,17 +77,6 @@ class PcapDeviceTest {
             .maxTsoBytes(TSO_BYTES).frameCapacityBytes(TSO_BYTES + 128).poolFrames(256).build();
     }
 
-    /** Marks a frame as the stack does for offload: IP checksum 0, L4 field the pseudo-header sum. */
-    private static Frame offloaded(InMemoryNic nic, Packets p, byte[] bytes, int protocol, int flags, int l4, int segment) {
-        Frame f = Packets.frame(nic.pool(), bytes);
-        int l4Length = segment > 0 ? 0 : bytes.length - 34;
-        f.buffer().putShort(f.offset() + 24, (short) 0);
-        f.buffer().putShort(f.offset() + 34 + (protocol == 6 ? 16 : 6),
-            (short) Packets.pseudoHeaderSum(p.sourceIp, p.destinationIp, protocol, l4Length), ByteOrder.BIG_ENDIAN);
-        f.txOffload(flags, 14, 20, l4, segment);
-        return f;
-    }
-
     @Test
     void records_received_and_transmitted_frames_as_they_are_on_the_wire() throws Exception {
         Path file = dir.resolve("capture.pcap");
@@ -105,9 +94,8 @@ class PcapDeviceTest {
             assertSame(a.capabilities(), capture.capabilities(), "capabilities unchanged");
 
             capture.transmit(0, Packets.frame(a.pool(), plain), 1_000);
-            capture.transmit(0, offloaded(a, p, udpReference, 17, Frame.TX_IP_CHECKSUM | Frame.TX_UDP_CHECKSUM, 8, 0), 2_000_000_123L);
-            capture.transmit(0, offloaded(a, tcp, tcp.tcp(tsoPayload), 6,
-                Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 20, 1000), 3_000_000_000L);
+            capture.transmit(0, Packets.offloaded(a.pool(), udpReference, Packets.CHECKSUMS_UDP, 0), 2_000_000_123L);
+            capture.transmit(0, Packets.offloaded(a.pool(), tcp.tcp(tsoPayload), Packets.TSO, 1000), 3_000_000_000L);
             assertEquals(6, capture.flush(0, 3_000_000_000L));
             fromB = Packets.between(MAC_B.bits(), MAC_A.bits()).udp(payload(60, 4));
             b.transmit(0, Packets.frame(b.pool(), fromB), 0);
@@ -179,8 +167,7 @@ class PcapDeviceTest {
         InMemoryNetwork network = new InMemoryNetwork(1);
         PcapDevice capture = new PcapDevice(network.connect(offloadingNic("a", MAC_A)), file, 0, 64 * 1024);
         Packets tcp = aToB();
-        Frame big = offloaded(network.nicAt(0), tcp, tcp.tcp(payload(8800, 1)), 6,
-            Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 20, 1460);
+        Frame big = Packets.offloaded(capture.pool(), tcp.tcp(payload(8800, 1)), Packets.TSO, 1460);
 
         capture.transmit(0, big, 0); // 8854 bytes: larger than an eighth of the 64 KiB ring
         capture.transmit(0, Packets.frame(capture.pool(), aToB().udp(payload(10, 1))), 1);

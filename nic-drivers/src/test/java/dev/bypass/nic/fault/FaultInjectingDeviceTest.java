@@ -15,7 +15,6 @@ import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.wire.Checksum;
 import dev.bypass.stack.wire.Ipv4Header;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -215,14 +214,7 @@ class FaultInjectingDeviceTest {
         for (int i = 0; i < 2_000; i++) {
             p.seq = i * 1000;
             byte[] reference = p.tcp(payload(100 + i % 50, i));
-            // As the stack hands it to an offloading device: IP checksum 0, TCP field = pseudo-header sum.
-            Frame f = Packets.frame(device.pool(), reference);
-            f.buffer().putShort(f.offset() + 24, (short) 0);
-            f.buffer().putShort(f.offset() + 50,
-                (short) Packets.pseudoHeaderSum(p.sourceIp, p.destinationIp, 6, reference.length - 34), ByteOrder.BIG_ENDIAN);
-            f.txOffload(Frame.TX_IP_CHECKSUM | Frame.TX_TCP_CHECKSUM, 14, 20, 20, 0);
-
-            device.transmit(0, f, i);
+            device.transmit(0, Packets.offloaded(device.pool(), reference, Packets.CHECKSUMS_TCP, 0), i);
 
             Sent sent = inner.sent().get(i);
             assertEquals(0, sent.txFlags(), "offloads completed before the wire");
@@ -371,7 +363,7 @@ class FaultInjectingDeviceTest {
         Packets p = Packets.packets();
         byte[] superSegment = p.tcp(payload(4000, 1));
         FaultInjectingDevice delayed = device(FaultConfig.builder(14).delayNs(10).build());
-        delayed.transmit(0, superFrame(delayed, p, superSegment), 0);
+        delayed.transmit(0, Packets.offloaded(delayed.pool(), superSegment, Packets.TSO, 1448), 0);
         delayed.flush(0, 10);
         assertEquals(3, inner.sent().size());
         for (Sent s : inner.sent()) {
@@ -380,17 +372,9 @@ class FaultInjectingDeviceTest {
         }
 
         FaultInjectingDevice clean = device(FaultConfig.NONE);
-        clean.transmit(0, superFrame(clean, p, superSegment), 0);
+        clean.transmit(0, Packets.offloaded(clean.pool(), superSegment, Packets.TSO, 1448), 0);
         assertEquals(1, inner.sent().size());
         assertTrue((inner.sent().get(0).txFlags() & Frame.TX_TCP_SEGMENTATION) != 0, "left to the inner device");
-    }
-
-    private static Frame superFrame(FaultInjectingDevice device, Packets p, byte[] bytes) {
-        Frame f = Packets.frame(device.pool(), bytes);
-        f.buffer().putShort(f.offset() + 24, (short) 0);
-        f.buffer().putShort(f.offset() + 50, (short) Packets.pseudoHeaderSum(p.sourceIp, p.destinationIp, 6, 0), ByteOrder.BIG_ENDIAN);
-        f.txOffload(Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 14, 20, 20, 1448);
-        return f;
     }
 
     @Test

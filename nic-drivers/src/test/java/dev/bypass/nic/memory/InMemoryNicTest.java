@@ -278,12 +278,7 @@ class InMemoryNicTest {
         Packets p = aToB();
         byte[] payload = payload(8000, 5);
         byte[] superSegment = p.tcp(payload);
-        Frame tso = Packets.frame(a.pool(), superSegment);
-        // As the stack writes it: IP checksum 0, TCP field = pseudo-header sum without the length.
-        tso.buffer().putShort(tso.offset() + 24, (short) 0);
-        tso.buffer().putShort(tso.offset() + 50, (short) Packets.pseudoHeaderSum(p.sourceIp, p.destinationIp, 6, 0),
-            java.nio.ByteOrder.BIG_ENDIAN);
-        tso.txOffload(Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, 14, 20, 20, 1460);
+        Frame tso = Packets.offloaded(a.pool(), superSegment, Packets.TSO, 1460);
 
         a.transmit(0, tso, 0);
         assertEquals(6, a.flush(0, 0));

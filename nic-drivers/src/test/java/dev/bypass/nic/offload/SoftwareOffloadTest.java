@@ -39,22 +39,11 @@ class SoftwareOffloadTest {
         pool.close();
     }
 
-    /** The frame as the stack hands it to an offloading device: IP checksum 0, L4 field = pseudo-header sum. */
-    private static byte[] asOffloaded(byte[] reference, int protocol, boolean withLength) {
-        byte[] b = reference.clone();
-        putShort(b, IP_CHECKSUM, 0);
-        int l4Length = b.length - L2 - L3;
-        int pseudo = Packets.pseudoHeaderSum(getInt(b, L2 + 12), getInt(b, L2 + 16), protocol, withLength ? l4Length : 0);
-        putShort(b, protocol == 6 ? TCP_CHECKSUM : UDP_CHECKSUM, pseudo);
-        return b;
-    }
-
     @Test
     void tcp_and_ip_checksums_equal_the_reference_for_even_and_odd_payloads() {
         for (int length : new int[] {0, 1, 2, 7, 100, 1459, 1460}) {
             byte[] reference = Packets.packets().tcp(payload(length, length));
-            Frame frame = Packets.frame(pool, asOffloaded(reference, 6, true));
-            frame.txOffload(Frame.TX_IP_CHECKSUM | Frame.TX_TCP_CHECKSUM, L2, L3, Packets.TCP, 0);
+            Frame frame = Packets.offloaded(pool, reference, Packets.CHECKSUMS_TCP, 0);
             assertTrue(SoftwareOffload.needsCompletion(frame));
 
             assertEquals(1, offload.complete(frame, pool, out, 0));
@@ -69,8 +58,7 @@ class SoftwareOffloadTest {
     @Test
     void udp_checksum_equals_the_reference() {
         byte[] reference = Packets.packets().udp(payload(333, 5));
-        Frame frame = Packets.frame(pool, asOffloaded(reference, 17, true));
-        frame.txOffload(Frame.TX_IP_CHECKSUM | Frame.TX_UDP_CHECKSUM, L2, L3, Packets.UDP, 0);
+        Frame frame = Packets.offloaded(pool, reference, Packets.CHECKSUMS_UDP, 0);
 
         assertTrue(offload.completeChecksums(frame));
 
@@ -90,8 +78,7 @@ class SoftwareOffloadTest {
         payload[63] = (byte) checksumWithZeroWord;
         byte[] reference = p.udp(payload);
         assertEquals(0xFFFF, getShort(reference, UDP_CHECKSUM), "fixture: computed 0 is written as 0xFFFF");
-        Frame frame = Packets.frame(pool, asOffloaded(reference, 17, true));
-        frame.txOffload(Frame.TX_UDP_CHECKSUM, L2, L3, Packets.UDP, 0);
+        Frame frame = Packets.offloaded(pool, reference, Frame.TX_UDP_CHECKSUM, 0);
 
         assertTrue(offload.completeChecksums(frame));
 
@@ -114,7 +101,7 @@ class SoftwareOffloadTest {
     @Test
     void checksum_covers_the_ip_total_length_not_the_ethernet_padding() {
         byte[] reference = Packets.packets().udp(payload(4, 3)); // 46 bytes, padded to 60 on the wire
-        byte[] padded = Arrays.copyOf(asOffloaded(reference, 17, true), 60);
+        byte[] padded = Arrays.copyOf(Packets.asOffloaded(reference, Packets.CHECKSUMS_UDP), 60);
         Arrays.fill(padded, reference.length, 60, (byte) 0xA5);
         Frame frame = Packets.frame(pool, padded);
         frame.txOffload(Frame.TX_IP_CHECKSUM | Frame.TX_UDP_CHECKSUM, L2, L3, Packets.UDP, 0);
@@ -128,11 +115,11 @@ class SoftwareOffloadTest {
     @Test
     void headers_that_disagree_with_the_lengths_are_dropped_and_counted() {
         byte[] reference = Packets.packets().tcp(payload(10, 1));
-        Frame wrongL3 = Packets.frame(pool, asOffloaded(reference, 6, true));
-        wrongL3.txOffload(Frame.TX_IP_CHECKSUM | Frame.TX_TCP_CHECKSUM, L2, 24, Packets.TCP, 0);
-        Frame udpFlagOnTcp = Packets.frame(pool, asOffloaded(reference, 6, true));
+        Frame wrongL3 = Packets.offloaded(pool, reference, Packets.CHECKSUMS_TCP, 0);
+        wrongL3.txOffload(Packets.CHECKSUMS_TCP, L2, 24, Packets.TCP, 0);
+        Frame udpFlagOnTcp = Packets.offloaded(pool, reference, Packets.CHECKSUMS_TCP, 0);
         udpFlagOnTcp.txOffload(Frame.TX_UDP_CHECKSUM, L2, L3, Packets.TCP, 0);
-        Frame truncated = Packets.frame(pool, Arrays.copyOf(asOffloaded(reference, 6, true), reference.length - 5));
+        Frame truncated = Packets.frame(pool, Arrays.copyOf(Packets.asOffloaded(reference, Packets.CHECKSUMS_TCP), reference.length - 5));
         truncated.txOffload(Frame.TX_TCP_CHECKSUM, L2, L3, Packets.TCP, 0);
 
         assertEquals(0, offload.complete(wrongL3, pool, out, 0));
@@ -167,11 +154,7 @@ class SoftwareOffloadTest {
     }
 
     private Frame superFrame(Packets p, byte[] payload, int segmentBytes) {
-        byte[] bytes = asOffloaded(p.tcp(payload), 6, false);
-        Frame frame = Packets.frame(pool, bytes);
-        frame.txOffload(Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM, L2, L3,
-            p.tcpHeaderLength(), segmentBytes);
-        return frame;
+        return Packets.offloaded(pool, p.tcp(payload), Packets.TSO, segmentBytes);
     }
 
     @Test
@@ -285,7 +268,7 @@ class SoftwareOffloadTest {
     @Test
     void a_wrong_pseudo_header_sum_from_the_stack_gives_a_wrong_checksum_as_on_hardware() {
         byte[] reference = Packets.packets().tcp(payload(100, 1));
-        byte[] sent = asOffloaded(reference, 6, true);
+        byte[] sent = Packets.asOffloaded(reference, Frame.TX_TCP_CHECKSUM);
         putShort(sent, TCP_CHECKSUM, getShort(sent, TCP_CHECKSUM) ^ 1);
         Frame frame = Packets.frame(pool, sent);
         frame.txOffload(Frame.TX_TCP_CHECKSUM, L2, L3, Packets.TCP, 0);

@@ -191,6 +191,45 @@ public final class Packets {
         return p;
     }
 
+    /** What the stack asks of a device to fill in the checksums of a TCP frame. */
+    public static final int CHECKSUMS_TCP = Frame.TX_IP_CHECKSUM | Frame.TX_TCP_CHECKSUM;
+    /** What the stack asks of a device to fill in the checksums of a UDP frame. */
+    public static final int CHECKSUMS_UDP = Frame.TX_IP_CHECKSUM | Frame.TX_UDP_CHECKSUM;
+    /** What the stack asks of a device to cut a TCP super-segment. */
+    public static final int TSO = Frame.TX_TCP_SEGMENTATION | Frame.TX_TCP_CHECKSUM | Frame.TX_IP_CHECKSUM;
+
+    /**
+     * A frame with correct checksums rewritten as the stack hands it to a device that offloads
+     * {@code txFlags} (DPDK's conventions): the IPv4 checksum field 0 (with TX_IP_CHECKSUM or TSO), the
+     * L4 checksum field holding the pseudo-header sum, with the L4 length, or without it for TSO.
+     */
+    public static byte[] asOffloaded(byte[] frame, int txFlags) {
+        byte[] b = frame.clone();
+        int ip = l2Length(b);
+        boolean tso = (txFlags & Frame.TX_TCP_SEGMENTATION) != 0;
+        if ((txFlags & Frame.TX_IP_CHECKSUM) != 0 || tso) {
+            putShort(b, ip + 10, 0);
+        }
+        int protocol = b[ip + 9] & 0xFF;
+        int l4Length = getShort(b, ip + 2) - IPV4;
+        int pseudo = pseudoHeaderSum(getInt(b, ip + 12), getInt(b, ip + 16), protocol, tso ? 0 : l4Length);
+        putShort(b, ip + IPV4 + (protocol == 6 ? 16 : 6), pseudo);
+        return b;
+    }
+
+    /** {@link #asOffloaded} in a frame from {@code pool}, with the offload metadata the stack sets. */
+    public static Frame offloaded(FramePool pool, byte[] frame, int txFlags, int segmentBytes) {
+        Frame f = frame(pool, asOffloaded(frame, txFlags));
+        int ip = l2Length(frame);
+        int l4 = frame[ip + 9] == 6 ? ((frame[ip + IPV4 + 12] >> 4) & 0xF) * 4 : UDP;
+        f.txOffload(txFlags, ip, IPV4, l4, segmentBytes);
+        return f;
+    }
+
+    private static int l2Length(byte[] frame) {
+        return getShort(frame, 12) == 0x8100 ? ETHERNET + 4 : ETHERNET;
+    }
+
     /** A frame from {@code pool} holding {@code bytes}. */
     public static Frame frame(FramePool pool, byte[] bytes) {
         Frame f = pool.allocate();
