@@ -1,0 +1,139 @@
+package dev.bypass.host;
+
+import dev.bypass.stack.NetworkStack;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+
+/**
+ * Drives one {@link NetworkStack} on a thread of its own in real time: the poll-mode thread of one
+ * resource. Each duty cycle runs the tasks other threads handed in, then one {@link NetworkStack#poll}
+ * with the clock read once; the idle strategy decides what an idle cycle costs (busy spin for the lowest
+ * latency, backoff on a machine with few cores).
+ *
+ * <p>Code that uses the stack (its connections, sockets, handlers) runs on this thread: through
+ * {@link #execute} or {@link #call}, or in handlers the stack calls. This is the thin, run-to-completion
+ * way to use the stack; the ring-handoff socket API builds on it.
+ */
+public final class PollLoop implements AutoCloseable {
+    private final NetworkStack stack;
+    private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(1024);
+    private final AgentRunner runner;
+    private volatile Thread thread;
+
+    private PollLoop(NetworkStack stack, IdleStrategy idle, String name) {
+        this.stack = stack;
+        this.runner = new AgentRunner(idle, this::onError, null, new StackAgent(name));
+    }
+
+    /** Starts a poll thread for {@code stack} with a backoff idle strategy. */
+    public static PollLoop start(NetworkStack stack, String name) {
+        return start(stack, new BackoffIdleStrategy(1, 10, 1_000, 100_000), name);
+    }
+
+    public static PollLoop start(NetworkStack stack, IdleStrategy idle, String name) {
+        PollLoop loop = new PollLoop(stack, idle, name);
+        AgentRunner.startOnThread(loop.runner);
+        return loop;
+    }
+
+    public NetworkStack stack() {
+        return stack;
+    }
+
+    /** Runs {@code task} on the poll thread at its next duty cycle. */
+    public void execute(Runnable task) {
+        if (runner.isClosed()) {
+            throw new IllegalStateException("poll loop of stack '" + stack.config().name() + "' is closed");
+        }
+        if (!tasks.offer(task)) {
+            throw new IllegalStateException("poll loop task queue of stack '" + stack.config().name() + "' is full ("
+                + tasks.capacity() + " tasks)");
+        }
+    }
+
+    /** Runs {@code task} on the poll thread and waits for its result (control path, not the data path). */
+    public <T> T call(Callable<T> task) {
+        if (Thread.currentThread() == thread) {
+            try {
+                return task.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        execute(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        try {
+            return result.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the poll thread", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("poll thread of stack '" + stack.config().name() + "' did not answer in 30 s", e);
+        }
+    }
+
+    /** True if the caller is the poll thread. */
+    public boolean onPollThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    private void onError(Throwable t) {
+        System.err.println("poll loop of stack '" + stack.config().name() + "': " + t);
+        t.printStackTrace();
+    }
+
+    /** Stops the thread (waits for it) and closes the stack and its device. */
+    @Override
+    public void close() {
+        runner.close();
+        stack.close();
+    }
+
+    private final class StackAgent implements Agent {
+        private final String name;
+
+        StackAgent(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void onStart() {
+            thread = Thread.currentThread();
+        }
+
+        @Override
+        public int doWork() {
+            int work = 0;
+            Runnable task;
+            while ((task = tasks.poll()) != null) {
+                task.run();
+                work++;
+            }
+            return work + stack.poll(System.nanoTime());
+        }
+
+        @Override
+        public String roleName() {
+            return name;
+        }
+    }
+}
