@@ -340,7 +340,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         // RFC 5681 3.1: one segment if the SYN or SYN-ACK was lost, else the initial window.
         int initialWindow = synLost ? smss : config.initialWindowSegments() * smss;
         cc.init(smss, initialWindow);
-        recover = iss;
+        recover = iss; // RFC 6582: the highest sequence number transmitted so far
         if (synLost && rtoNs < RTO_AFTER_SYN_LOSS_NS) {
             rtoNs = RTO_AFTER_SYN_LOSS_NS;
         }
@@ -905,7 +905,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         retries = 0;
         limitedTransmitBytes = 0;
         if (inRecovery) {
-            if (Seq.ge(ack, recover)) {
+            if (Seq.gt(ack, recover)) {
                 // Full acknowledgment (RFC 6582 step 3): leave recovery.
                 inRecovery = false;
                 dupAcks = 0;
@@ -954,9 +954,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             tcp.markOutput(this);
             return;
         }
-        if (dupAcks == 3 && Seq.gt(sndUna - 1, recover)) {
-            // Fast retransmit (RFC 6582 step 2: only if the ACK covers more than "recover").
-            recover = sndMax;
+        if (dupAcks == 3 && Seq.gt(sndUna, recover)) {
+            // Fast retransmit (RFC 6582 step 2: only if the cumulative ACK covers more than "recover").
+            recover = sndMax - 1;
             inRecovery = true;
             partialAckSeen = false;
             limitedTransmitBytes = 0;
@@ -1384,7 +1384,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         inRecovery = false;
         dupAcks = 0;
         limitedTransmitBytes = 0;
-        recover = sndMax; // RFC 6582 step 4 after a timeout
+        recover = sndMax - 1; // RFC 6582 step 4 after a timeout: the highest sequence number sent
         sndNxt = sndUna;
         tcp.markOutput(this);
     }

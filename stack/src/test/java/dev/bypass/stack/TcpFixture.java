@@ -47,6 +47,8 @@ class TcpFixture {
     int peerTsVal = 5000;
     boolean peerTimestamps = true;
     int peerWscale = 7;
+    /** Window field the peer sends by default (65535 until the handshake completes, then 512 << 7). */
+    int peerWindow = 65535;
 
     TcpFixture() {
         this(TcpConfig.builder().build());
@@ -95,7 +97,7 @@ class TcpFixture {
         int flags = ACK;
         int seq = peerSeq;
         int ack = ourSeq;
-        int window = 65535;
+        int window = peerWindow;
         int mss = -1;
         int wscale = -1;
         boolean ts = peerTimestamps;
@@ -246,10 +248,17 @@ class TcpFixture {
 
     /** Passive open through to ESTABLISHED and accepted. */
     TcpConnection established() {
+        return established(0);
+    }
+
+    /** Passive open whose handshake takes {@code rttNs} (the first RTT sample). */
+    TcpConnection established(long rttNs) {
         TcpListener l = listen();
         peerSyn();
+        advance(rttNs);
         peerTsVal++;
-        send(seg().window(512)); // scaled by 7: 65536 bytes of window
+        peerWindow = 512; // scaled by 7: 65536 bytes of window
+        send(seg());
         recvNothing();
         TcpConnection c = l.accept();
         assertNotNull(c, "accept after the handshake");
