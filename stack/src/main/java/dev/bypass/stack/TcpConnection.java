@@ -137,6 +137,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     private long lastSendNs;
     private long lastReceiveNs;
     private long lastChallengeAckNs = Long.MIN_VALUE / 2;
+    private long lastOutOfWindowAckNs;
 
     // ---- acknowledgment state
     private boolean ackNow;
@@ -226,6 +227,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         keepaliveProbes = 0;
         lastSendNs = lastReceiveNs = stack.nowNs();
         lastChallengeAckNs = stack.nowNs() - config.challengeAckIntervalNs();
+        lastOutOfWindowAckNs = lastChallengeAckNs;
         ackNow = false;
         unackedReceivedBytes = 0;
         noDelay = config.noDelay();
@@ -463,7 +465,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void abortWithReset(long nowNs) {
         if (state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
             if (state != TcpState.TIME_WAIT) {
-                sendSegment(sndNxt, RST | ACK, 0, nowNs);
+                sendSegment(sndMax, RST | ACK, 0, nowNs);
             }
         }
         error = TcpError.ABORTED;
@@ -715,7 +717,7 @@ public final class TcpConnection implements TimerQueue.Owner {
                     closeAt = nowNs + config.timeWaitNs(); // a retransmitted FIN restarts 2 MSL
                     updateTimer();
                 }
-                sendAckNow(nowNs);
+                ackUnacceptable(seg, nowNs);
             }
             return Counter.TCP_DROP_UNACCEPTABLE;
         }
@@ -1263,13 +1265,31 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    /** A pure ACK now (also the reply to unacceptable segments). */
+    /**
+     * A pure ACK now (also the reply to unacceptable segments). It carries SND.MAX, not SND.NXT: after a
+     * timeout rewound SND.NXT, a segment without data must still carry the next unsent octet, or the peer,
+     * which already holds more, finds it below RCV.NXT and ignores its ACK (as BSD's tcp_output notes).
+     */
     private void sendAckNow(long nowNs) {
         if (state == TcpState.CLOSED) {
             return;
         }
-        int seq = state == TcpState.SYN_RECEIVED ? iss + 1 : sndNxt;
+        int seq = state == TcpState.SYN_RECEIVED ? iss + 1 : sndMax;
         sendSegment(seq, ACK, 0, nowNs);
+    }
+
+    /**
+     * The ACK owed for an unacceptable segment: always for data (the sender needs it to recover), rate
+     * limited for a bare ACK, so two confused peers cannot ping-pong ACKs (Linux: tcp_oow_rate_limited).
+     */
+    private void ackUnacceptable(TcpSegment seg, long nowNs) {
+        if (seg.payloadLength == 0 && !seg.has(SYN) && !seg.has(FIN)) {
+            if (nowNs - lastOutOfWindowAckNs < config.challengeAckIntervalNs()) {
+                return;
+            }
+            lastOutOfWindowAckNs = nowNs;
+        }
+        sendAckNow(nowNs);
     }
 
     /** RFC 5961 section 7: challenge ACKs, at most one per interval per connection. */
@@ -1376,7 +1396,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             if (state.countsAsEstablished()) {
                 stack.counters().increment(Counter.TCP_ESTAB_RESETS);
             }
-            sendSegment(sndNxt, RST | ACK, 0, nowNs);
+            sendSegment(sndMax, RST | ACK, 0, nowNs);
             terminate(nowNs);
             return;
         }
@@ -1401,7 +1421,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         // stops answering is gone.
         if (persistUnanswered > config.maxRetransmissions()) {
             error = TcpError.TIMED_OUT;
-            sendSegment(sndNxt, RST | ACK, 0, nowNs);
+            sendSegment(sndMax, RST | ACK, 0, nowNs);
             terminate(nowNs);
             return;
         }
@@ -1435,7 +1455,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             error = TcpError.TIMED_OUT;
             stack.counters().increment(Counter.TCP_KEEPALIVE_TIMEOUTS);
             stack.counters().increment(Counter.TCP_ESTAB_RESETS);
-            sendSegment(sndNxt, RST | ACK, 0, nowNs);
+            sendSegment(sndMax, RST | ACK, 0, nowNs);
             terminate(nowNs);
             return;
         }
