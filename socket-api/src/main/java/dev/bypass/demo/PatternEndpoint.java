@@ -2,6 +2,7 @@ package dev.bypass.demo;
 
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpHandler;
+import dev.bypass.stack.TcpInfo;
 import dev.bypass.stack.TcpState;
 import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -22,6 +23,7 @@ public final class PatternEndpoint implements TcpHandler {
     private long mismatches;
     private boolean peerDone;
     private boolean closedCalled;
+    private final TcpInfo finalInfo = new TcpInfo();
     private final long startNs;
 
     public PatternEndpoint(TcpConnection connection, long sendSeed, long sendBytes, long receiveSeed, long nowNs) {
@@ -80,6 +82,7 @@ public final class PatternEndpoint implements TcpHandler {
     private void maybeClose() {
         if (peerDone && sent == sendBytes && !closedCalled) {
             closedCalled = true;
+            connection.info(finalInfo); // the object may be reused once closed
             connection.close();
         }
     }
@@ -107,5 +110,10 @@ public final class PatternEndpoint implements TcpHandler {
 
     public TcpConnection connection() {
         return connection;
+    }
+
+    /** The connection's statistics: live, or as they were when this end closed it (then shared, read only). */
+    public TcpInfo info() {
+        return closedCalled ? finalInfo : connection.info(new TcpInfo());
     }
 }

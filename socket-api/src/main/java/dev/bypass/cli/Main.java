@@ -1,0 +1,34 @@
+package dev.bypass.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code bypass} command line. */
+@Command(name = "bypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "A userspace TCP/IP stack in Java over kernel-bypass NICs.",
+    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "From the ./bypass launcher also:",
+        "  test     build and run every test (Maven: mvn verify), as CI does",
+        "  build    build without running tests"})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Version from the jar manifest, or "dev" when run from classes. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"bypass " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}
