@@ -13,17 +13,12 @@ class DemoCommandTest {
     private static String[] run(String... args) {
         PrintStream old = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringBuilder err = new StringBuilder();
+        java.io.StringWriter err = new java.io.StringWriter();
         int code;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             CommandLine cli = new CommandLine(new Main());
-            cli.setErr(new java.io.PrintWriter(new java.io.StringWriter() {
-                @Override
-                public void write(String s) {
-                    err.append(s);
-                }
-            }, true));
+            cli.setErr(new java.io.PrintWriter(err, true));
             code = cli.execute(args);
         } finally {
             System.setOut(old);
