@@ -29,6 +29,8 @@ public final class NetworkStack implements AutoCloseable {
     private static final int ARP_TIMER = 0;
     private static final int REASSEMBLY_TIMER = 1;
     private static final int FIRST_TCP_TIMER = 2;
+    /** With the frame pool empty and output waiting, the stack asks to be polled again this much later. */
+    private static final long STARVED_RETRY_NS = 10_000;
 
     private final StackConfig config;
     private final NetworkDevice device;
@@ -135,14 +137,19 @@ public final class NetworkStack implements AutoCloseable {
     }
 
     /**
-     * When this stack next needs a {@link #poll} if nothing arrives: a timer, a device's held frame, or
-     * now if work is waiting (output held back for lack of frames, events).
+     * When this stack next needs a {@link #poll} if nothing arrives: a timer, a device's held frame, now
+     * if events wait for handlers, and a little later if output waits for frames from an empty pool.
      */
     public long nextDeadlineNs() {
-        if (tcp.hasPendingWork() || udp.hasPendingWork()) {
+        if (tcp.hasPendingEvents() || udp.hasPendingWork()) {
             return nowNs;
         }
-        return Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());
+        long next = Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());
+        if (tcp.hasPendingOutput()) {
+            // Output waits for frames: soon if the pool has some again, else when the device frees some.
+            return Deadlines.earliest(next, device.pool().available() > 0 ? nowNs : nowNs + STARVED_RETRY_NS);
+        }
+        return next;
     }
 
     public Tcp tcp() {

@@ -339,18 +339,27 @@ public final class Tcp {
         return count < list.length ? list : Arrays.copyOf(list, list.length * 2);
     }
 
-    boolean hasPendingWork() {
-        return outputCount > 0 || readyCount > 0 || readyListenerCount > 0;
+    boolean hasPendingEvents() {
+        return readyCount > 0 || readyListenerCount > 0;
     }
 
-    /** Runs output for the connections marked before this call; returns how many. */
+    boolean hasPendingOutput() {
+        return outputCount > 0;
+    }
+
+    /** Runs output for the connections marked before this call; returns how many sent something. */
     int runOutput(long nowNs) {
         int n = outputCount;
+        int progressed = 0;
         for (int i = 0; i < n; i++) {
             TcpConnection c = outputList[i];
             c.onOutputList = false;
             if (c.inUse) {
+                long before = c.segmentsSent();
                 c.output(nowNs);
+                if (c.segmentsSent() != before) {
+                    progressed++;
+                }
             }
         }
         // Connections marked during this pass (no frame free) wait for the next poll.
@@ -358,7 +367,7 @@ public final class Tcp {
         System.arraycopy(outputList, n, outputList, 0, later);
         Arrays.fill(outputList, later, outputCount, null);
         outputCount = later;
-        return n;
+        return progressed;
     }
 
     /** Delivers events to handlers; returns how many connections and listeners were told. */

@@ -177,6 +177,10 @@ public final class TcpConnection implements TimerQueue.Owner {
         return handle;
     }
 
+    long segmentsSent() {
+        return segmentsOut;
+    }
+
     // =============================================================================================
     // Opening (called by Tcp)
     // =============================================================================================
