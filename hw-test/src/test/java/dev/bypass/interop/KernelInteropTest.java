@@ -1,0 +1,408 @@
+package dev.bypass.interop;
+
+import static dev.bypass.interop.KernelTools.awaitListening;
+import static dev.bypass.interop.KernelTools.rttLine;
+import static dev.bypass.interop.KernelTools.sha256;
+import static dev.bypass.interop.KernelTools.startCapture;
+import static dev.bypass.interop.KernelTools.writePattern;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bypass.apps.BytePattern;
+import dev.bypass.apps.ByteSource;
+import dev.bypass.apps.DiscardServer;
+import dev.bypass.apps.EchoServer;
+import dev.bypass.apps.HttpServer;
+import dev.bypass.apps.TcpSender;
+import dev.bypass.stack.TcpError;
+import dev.bypass.stack.addr.Endpoint;
+import dev.bypass.stack.addr.IpAddress;
+import dev.bypass.stack.addr.MacAddress;
+import dev.bypass.stack.counters.Counter;
+import dev.bypass.testing.Environment;
+import dev.bypass.testing.netns.NetNs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bypass against the real Linux kernel: the stack on a TAP device, the kernel's own TCP/IP and its tools
+ * (ping, curl, nc, python, tcpdump) on the other side, in a network namespace each test creates and
+ * deletes. Addresses only from 198.18.0.0/15; no default route anywhere. Needs root, /dev/net/tun and
+ * the tools: skips locally without them and fails in CI ({@link Environment}).
+ *
+ * <p>Each test prints its figures (ping round trips, curl throughput) to stdout.
+ */
+class KernelInteropTest {
+    private static final int HTTP_PORT = 8080;
+    private static final int SINK_PORT = 9000;
+    private static final int ECHO_PORT = 7;
+    private static final int KERNEL_PORT = 9100;
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    private static final long MIB = 1024 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void requireKernel() {
+        Environment.requireNetworkNamespaces();
+    }
+
+    @AfterAll
+    static void nothing_is_left_behind() {
+        if (Environment.isRoot() && Environment.hasCommand("ip")) {
+            assertEquals(List.of(), NetNs.leftovers(), "namespaces left behind");
+            assertEquals(List.of(), NetNs.leftoverLinks(), "links left behind in the host namespace");
+        }
+    }
+
+    // ============================================================================================ a. ping
+
+    @Test
+    void kernel_pings_bypass_without_loss() throws Exception {
+        Environment.requireCommands("ping");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            NetNs.Result ping = bypass.kernel().exec(COMMAND_TIMEOUT, "ping", "-c", "20", "-i", "0.05", "-W", "2",
+                bypass.ip());
+
+            assertTrue(ping.ok() && ping.stdout().contains(" 20 received, 0% packet loss"),
+                () -> ping + bypass.diagnostics());
+            assertEquals(20L, bypass.call(() -> bypass.stack().counters().get(Counter.ICMP_OUT_ECHO_REPS)),
+                bypass::diagnostics);
+            System.out.println("[interop] ping -c 20 -i 0.05: " + rttLine(ping));
+        }
+    }
+
+    @Test
+    void large_pings_are_fragmented_and_reassembled_both_ways() throws Exception {
+        Environment.requireCommands("ping");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            // 4000 bytes of data: a 4028-byte datagram, three fragments at MTU 1500 each way.
+            NetNs.Result ping = bypass.kernel().exec(COMMAND_TIMEOUT, "ping", "-c", "3", "-i", "0.05", "-W", "2",
+                "-s", "4000", bypass.ip());
+
+            assertTrue(ping.ok() && ping.stdout().contains(" 3 received, 0% packet loss"),
+                () -> ping + bypass.diagnostics());
+            assertTrue(ping.stdout().contains("4008 bytes from " + bypass.ip()), () -> "reply size: " + ping);
+            long[] c = bypass.call(() -> new long[] {
+                bypass.stack().counters().get(Counter.IP_REASM_OKS),
+                bypass.stack().counters().get(Counter.IP_FRAG_OKS),
+                bypass.stack().counters().get(Counter.IP_FRAG_CREATES)});
+            assertEquals(3, c[0], () -> "requests reassembled" + bypass.diagnostics());
+            assertEquals(3, c[1], () -> "replies fragmented" + bypass.diagnostics());
+            assertEquals(9, c[2], () -> "fragments sent" + bypass.diagnostics());
+            System.out.println("[interop] ping -s 4000 (3 fragments each way): " + rttLine(ping));
+        }
+    }
+
+    // ============================================================================================ b. curl
+
+    @Test
+    void curl_downloads_10_MiB_byte_exact() throws Exception {
+        Environment.requireCommands("curl", "sha256sum", "bash");
+        long length = 10 * MIB;
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            HttpServer http = bypass.call(() -> HttpServer.start(bypass.stack(), HTTP_PORT));
+            String url = "http://" + bypass.ip() + ":" + HTTP_PORT + HttpServer.BYTES_PATH + length;
+            NetNs.Result curl = bypass.kernel().exec(COMMAND_TIMEOUT, "bash", "-c", "set -o pipefail; curl -sS --fail "
+                + "-o - -w '%{stderr}%{speed_download} %{time_total} %{size_download}' " + url + " | sha256sum");
+
+            assertTrue(curl.ok(), () -> curl + bypass.diagnostics());
+            assertEquals(BytePattern.sha256Hex(length) + "  -", curl.stdout().strip(), () -> curl + bypass.diagnostics());
+            String[] figures = curl.stderr().strip().split(" ");
+            assertEquals(Long.toString(length), figures[2], "size_download");
+            assertEquals(length, (long) bypass.call(http::bodyBytes));
+            System.out.printf(Locale.ROOT, "[interop] curl 10 MiB from bypass: %.1f MB/s (%s s)%n",
+                Double.parseDouble(figures[0]) / 1e6, figures[1]);
+        }
+    }
+
+    @Test
+    void curl_reuses_one_connection_for_several_requests() throws Exception {
+        Environment.requireCommands("curl");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            HttpServer http = bypass.call(() -> HttpServer.start(bypass.stack(), HTTP_PORT));
+            String base = "http://" + bypass.ip() + ":" + HTTP_PORT;
+            String[] paths = {"/bytes/1000000", "/", "/missing", "/bytes/12345"};
+            Path[] files = new Path[paths.length];
+            List<String> command = new java.util.ArrayList<>(List.of("curl", "-sS", "-w",
+                "%{num_connects} %{http_code} %{size_download}\\n"));
+            for (int i = 0; i < paths.length; i++) {
+                files[i] = tmp.resolve("body" + i);
+                command.addAll(List.of("-o", files[i].toString(), base + paths[i]));
+            }
+            NetNs.Result curl = bypass.kernel().exec(COMMAND_TIMEOUT, command.toArray(String[]::new));
+
+            assertTrue(curl.ok(), () -> curl + bypass.diagnostics());
+            assertEquals(List.of("1 200 1000000", "0 200 " + HttpServer.INDEX_TEXT.length(), "0 404 10", "0 200 12345"),
+                curl.stdout().lines().toList(), () -> "connects, status and size per request: " + curl);
+            assertEquals(BytePattern.sha256Hex(1_000_000), sha256(files[0]));
+            assertEquals(HttpServer.INDEX_TEXT, Files.readString(files[1], US_ASCII));
+            assertEquals(BytePattern.sha256Hex(12_345), sha256(files[3]));
+            assertEquals(1L, (long) bypass.call(http::acceptedConnections), "one TCP connection for four requests");
+            assertEquals(4L, (long) bypass.call(http::requests));
+        }
+    }
+
+    // ============================================================================================ c. nc
+
+    @Test
+    void kernel_nc_sends_8_MiB_to_a_bypass_sink() throws Exception {
+        Environment.requireCommands("nc", "sh");
+        long length = 8 * MIB;
+        Path file = writePattern(tmp.resolve("send.bin"), length);
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            DiscardServer sink = bypass.call(() -> DiscardServer.start(bypass.stack(), SINK_PORT));
+            // -N: shut the socket down for writing at the end of the file, then wait for the sink's FIN.
+            NetNs.Result nc = bypass.kernel().exec(COMMAND_TIMEOUT, "sh", "-c",
+                "exec nc -N " + bypass.ip() + " " + SINK_PORT + " < " + file);
+
+            assertTrue(nc.ok(), () -> nc + bypass.diagnostics());
+            DiscardServer.Transfer t = sink.awaitTransfer(Duration.ofSeconds(10));
+            assertNotNull(t, () -> "the sink saw no finished connection" + bypass.diagnostics());
+            assertEquals(TcpError.NONE, t.error(), bypass::diagnostics);
+            assertEquals(length, t.bytes(), bypass::diagnostics);
+            assertEquals(sha256(file), t.sha256());
+            assertEquals(BytePattern.sha256Hex(length), t.sha256());
+        }
+    }
+
+    @Test
+    void bypass_sends_8_MiB_to_kernel_nc() throws Exception {
+        Environment.requireCommands("nc", "sh");
+        long length = 8 * MIB;
+        Path received = tmp.resolve("received.bin");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            NetNs.Background nc = startNcListener(bypass.kernel(), bypass.kernelIp(), received);
+            TcpSender.Result r = send(bypass, new Endpoint(IpAddress.ofV4(bypass.kernelIpBits()), KERNEL_PORT),
+                ByteSource.pattern(length));
+
+            NetNs.Result exit = nc.await(Duration.ofSeconds(10));
+            assertTrue(exit.ok(), () -> exit + bypass.diagnostics());
+            assertEquals(TcpError.NONE, r.error(), bypass::diagnostics);
+            assertEquals(length, r.sentBytes());
+            assertEquals(length, Files.size(received), bypass::diagnostics);
+            assertEquals(BytePattern.sha256Hex(length), sha256(received));
+        }
+    }
+
+    @Test
+    void kernel_nc_gets_its_2_MiB_echoed_back() throws Exception {
+        Environment.requireCommands("nc", "sh");
+        long length = 2 * MIB;
+        Path file = writePattern(tmp.resolve("send.bin"), length);
+        Path echoed = tmp.resolve("echoed.bin");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            EchoServer echo = bypass.call(() -> EchoServer.start(bypass.stack(), ECHO_PORT));
+            NetNs.Result nc = bypass.kernel().exec(COMMAND_TIMEOUT, "sh", "-c",
+                "exec nc -N " + bypass.ip() + " " + ECHO_PORT + " < " + file + " > " + echoed);
+
+            assertTrue(nc.ok(), () -> nc + bypass.diagnostics());
+            assertEquals(length, Files.size(echoed), bypass::diagnostics);
+            assertEquals(BytePattern.sha256Hex(length), sha256(echoed));
+            assertEquals(length, (long) bypass.call(echo::echoedBytes));
+        }
+    }
+
+    // ============================================================================================ d. python
+
+    @Test
+    void bypass_fetches_a_file_from_python_http_server() throws Exception {
+        Environment.requireCommands("python3");
+        long length = 4 * MIB + 17;
+        Path dir = Files.createDirectory(tmp.resolve("www"));
+        writePattern(dir.resolve("blob.bin"), length);
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            bypass.kernel().start("python3", "-m", "http.server", Integer.toString(KERNEL_PORT), "--bind",
+                bypass.kernelIp(), "--directory", dir.toString());
+            awaitListening(bypass.kernel(), KERNEL_PORT);
+            byte[] request = ("GET /blob.bin HTTP/1.0\r\nHost: " + bypass.kernelIp() + "\r\n\r\n").getBytes(US_ASCII);
+            TcpSender.Result r = send(bypass, new Endpoint(IpAddress.ofV4(bypass.kernelIpBits()), KERNEL_PORT),
+                ByteSource.of(request), 4096);
+
+            assertEquals(TcpError.NONE, r.error(), bypass::diagnostics);
+            String head = new String(r.receivedHead(), US_ASCII);
+            int headerEnd = head.indexOf("\r\n\r\n") + 4;
+            assertTrue(headerEnd > 4 && head.startsWith("HTTP/1.0 200 OK\r\n"), head);
+            assertTrue(head.contains("Content-Length: " + length + "\r\n"), head);
+            assertEquals(headerEnd + length, r.receivedBytes(), bypass::diagnostics);
+            // What came is the header bypass saw, then exactly the file.
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(r.receivedHead(), 0, headerEnd);
+            sha.update(Files.readAllBytes(dir.resolve("blob.bin")));
+            assertEquals(HexFormat.of().formatHex(sha.digest()), r.receivedSha256());
+        }
+    }
+
+    @Test
+    void a_python_server_hashes_what_bypass_sends() throws Exception {
+        Environment.requireCommands("python3");
+        long length = 4 * MIB + 3;
+        String server = """
+            import hashlib, socket, sys
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            s.listen(1)
+            c, _ = s.accept()
+            h, n = hashlib.sha256(), 0
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                h.update(b)
+                n += len(b)
+            c.sendall(f"{n} {h.hexdigest()}\\n".encode())
+            c.close()
+            """;
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            NetNs.Background python = bypass.kernel().start("python3", "-c", server, bypass.kernelIp(),
+                Integer.toString(KERNEL_PORT));
+            awaitListening(bypass.kernel(), KERNEL_PORT);
+            TcpSender.Result r = send(bypass, new Endpoint(IpAddress.ofV4(bypass.kernelIpBits()), KERNEL_PORT),
+                ByteSource.pattern(length), 200);
+
+            assertEquals(TcpError.NONE, r.error(), bypass::diagnostics);
+            assertEquals(length + " " + BytePattern.sha256Hex(length) + "\n", new String(r.receivedHead(), US_ASCII),
+                () -> "the kernel's count and digest" + python.stop() + bypass.diagnostics());
+        }
+    }
+
+    // ============================================================================================ e. router
+
+    /**
+     * bypass reaches a second subnet through a Linux router:
+     * <pre>
+     *   bypass 198.18.X.2 ==TAP== [R] 198.18.X.1 | ip_forward | 198.19.X.1 ==veth== 198.19.X.2 [S]
+     * </pre>
+     * bypass's default route points at R; S routes 198.18.X.0/24 back through R. bypass must ARP for the
+     * gateway only: 198.19.X.2 is not on its link.
+     */
+    @Test
+    void through_a_kernel_router_to_a_second_subnet() throws Exception {
+        Environment.requireCommands("ping", "nc", "sh", "tcpdump");
+        long length = 2 * MIB;
+        Path received = tmp.resolve("received.bin");
+        Path arpCapture = tmp.resolve("arp.pcap");
+        try (BypassOnTap bypass = BypassOnTap.openWithKernelAsGateway();
+             NetNs far = NetNs.create("far")) {
+            int x = bypass.subnet();
+            String routerFar = "198.19." + x + ".1";
+            String farIp = "198.19." + x + ".2";
+            NetNs router = bypass.kernel();
+            String routerLink = NetNs.uniqueLinkName("bpr");
+            String farLink = NetNs.uniqueLinkName("bps");
+            // Made inside the router namespace with its peer straight in S: never in the host's namespace.
+            router.exec("ip", "link", "add", routerLink, "type", "veth", "peer", "name", farLink, "netns", far.name())
+                .requireSuccess();
+            router.addAddress(routerLink, routerFar + "/24");
+            router.linkUp(routerLink);
+            router.sysctl("net.ipv4.ip_forward", "1");
+            far.addAddress(farLink, farIp + "/24");
+            far.linkUp(farLink);
+            far.addRoute("198.18." + x + ".0/24", "via", routerFar);
+            NetNs.Background arp = startCapture(router, bypass.kernelLink(), arpCapture, "arp");
+
+            // bypass speaks first, so it is bypass that must resolve the gateway.
+            NetNs.Background nc = startNcListener(far, farIp, received);
+            TcpSender.Result r = send(bypass, Endpoint.of(farIp, KERNEL_PORT), ByteSource.pattern(length));
+            NetNs.Result exit = nc.await(Duration.ofSeconds(10));
+            assertTrue(exit.ok(), () -> exit + bypass.diagnostics());
+            assertEquals(TcpError.NONE, r.error(), bypass::diagnostics);
+            assertEquals(BytePattern.sha256Hex(length), sha256(received), bypass::diagnostics);
+
+            NetNs.Result ping = far.exec(COMMAND_TIMEOUT, "ping", "-c", "5", "-i", "0.05", "-W", "2", bypass.ip());
+            assertTrue(ping.ok() && ping.stdout().contains(" 5 received, 0% packet loss"),
+                () -> ping + bypass.diagnostics());
+            assertTrue(ping.stdout().contains("ttl=63"), () -> "one router hop on the way back: " + ping);
+
+            // ARP: the gateway resolved, the far host never asked for.
+            int farBits = IpAddress.parse(farIp).v4();
+            assertNotEquals(-1L, (long) bypass.call(() -> bypass.stack().arpLookup(bypass.kernelIpBits())),
+                "the gateway's MAC is in the ARP cache");
+            assertEquals(-1L, (long) bypass.call(() -> bypass.stack().arpLookup(farBits)),
+                () -> "198.19.X.2 is off-link: no ARP entry for it" + bypass.diagnostics());
+            KernelTools.stopCapture(arp, arpCapture);
+            String bypassMac = new MacAddress(bypass.macAddress()).toString();
+            NetNs.Result frames = router.exec("tcpdump", "-r", arpCapture.toString(), "-n", "-e");
+            frames.requireSuccess();
+            List<String> fromBypass = frames.stdout().lines().filter(l -> l.contains(bypassMac + " >")).toList();
+            List<String> requests = fromBypass.stream().filter(l -> l.contains("Request who-has")).toList();
+            assertTrue(requests.stream().noneMatch(l -> l.contains("who-has " + farIp + " ")),
+                () -> "bypass asked ARP for an off-link address:\n" + frames.stdout());
+            assertTrue(requests.stream().allMatch(l -> l.contains("who-has " + bypass.kernelIp() + " ")),
+                () -> "bypass's ARP requests may only be for the gateway:\n" + frames.stdout());
+            assertTrue(!requests.isEmpty(), () -> "bypass resolved the gateway itself:\n" + frames.stdout());
+            System.out.println("[interop] ping from the far subnet via the router: " + rttLine(ping)
+                + "; ARP from bypass: " + fromBypass.size() + " frames, " + requests.size() + " of them requests, "
+                + "all for the gateway");
+        }
+    }
+
+    // ============================================================================================ f. capture
+
+    @Test
+    void a_capture_of_a_download_on_the_kernel_side_is_clean() throws Exception {
+        Environment.requireCommands("curl", "tcpdump", "tshark");
+        Path pcapCheck = KernelTools.pcapCheck();
+        long length = 4 * MIB;
+        Path capture = tmp.resolve("download.pcap");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            bypass.call(() -> HttpServer.start(bypass.stack(), HTTP_PORT));
+            NetNs.Background tcpdump = startCapture(bypass.kernel(), bypass.kernelLink(), capture,
+                "tcp port " + HTTP_PORT);
+            NetNs.Result curl = bypass.kernel().exec(COMMAND_TIMEOUT, "curl", "-sS", "--fail", "-o", "/dev/null",
+                "-w", "%{size_download}", "http://" + bypass.ip() + ":" + HTTP_PORT + HttpServer.BYTES_PATH + length);
+            assertTrue(curl.ok() && curl.stdout().strip().equals(Long.toString(length)), () -> curl + bypass.diagnostics());
+            NetNs.Result stopped = KernelTools.stopCapture(tcpdump, capture);
+
+            NetNs.Result check = NetNs.host(pcapCheck.toString(), capture.toString());
+            assertTrue(check.ok() && check.stdout().contains("malformed_or_errors=0")
+                    && check.stdout().contains("tcp_anomalies=0"),
+                () -> check + "\n" + stopped + bypass.diagnostics());
+            System.out.println("[interop] pcap-check of a 4 MiB download: " + check.stdout().strip());
+        }
+    }
+
+    // ============================================================================================ helpers
+
+    /** {@code nc -l ADDRESS PORT > file}, stdin at EOF: it exits once the peer has closed. */
+    private static NetNs.Background startNcListener(NetNs ns, String address, Path file) throws InterruptedException {
+        NetNs.Background nc = ns.start("sh", "-c",
+            "exec nc -l " + address + " " + KERNEL_PORT + " < /dev/null > " + file);
+        awaitListening(ns, KERNEL_PORT);
+        return nc;
+    }
+
+    private static TcpSender.Result send(BypassOnTap bypass, Endpoint to, ByteSource source) throws Exception {
+        return send(bypass, to, source, 0);
+    }
+
+    /** Runs a {@link TcpSender} to completion (30 s at most), keeping the first {@code headBytes} received. */
+    private static TcpSender.Result send(BypassOnTap bypass, Endpoint to, ByteSource source, int headBytes)
+        throws Exception {
+        TcpSender sender = bypass.call(() -> TcpSender.start(bypass.stack(), to, source).keepHead(headBytes));
+        try {
+            return sender.completion().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("transfer to " + to + " not done in 30 s: sent "
+                + bypass.call(sender::sentBytes) + ", received " + bypass.call(sender::receivedBytes) + ", state "
+                + bypass.call(() -> sender.connection().state()) + bypass.diagnostics(), e);
+        }
+    }
+}
