@@ -112,7 +112,8 @@ public record StackConfig(
         private int icmpErrorsPerSecond = 1000;
         private int icmpErrorBurst = 50;
         private int udpMaxSockets = 1024;
-        private int udpReceiveQueueBytes = 256 * 1024;
+        /** An eighth of it is the longest datagram a socket takes: 512 KiB takes 65,507 bytes, IPv4's largest. */
+        private int udpReceiveQueueBytes = 512 * 1024;
         private TcpConfig tcp = TcpConfig.DEFAULT;
         private long secretSeed = 0;
         private int rxBurst = 32;
@@ -227,6 +228,11 @@ public record StackConfig(
             return this;
         }
 
+        /**
+         * Each UDP socket's receive queue, rounded up to a power of two. A datagram longer than an eighth of
+         * it (less 8 bytes) can never be queued and is dropped ({@code udp.drop.too_long}); the default,
+         * 512 KiB, takes the largest IPv4 datagram (65,507 bytes).
+         */
         public Builder udpReceiveQueueBytes(int v) {
             udpReceiveQueueBytes = v;
             return this;
