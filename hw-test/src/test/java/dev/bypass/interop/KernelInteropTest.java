@@ -17,6 +17,7 @@ import dev.bypass.apps.DiscardServer;
 import dev.bypass.apps.EchoServer;
 import dev.bypass.apps.HttpServer;
 import dev.bypass.apps.TcpSender;
+import dev.bypass.apps.UdpEchoServer;
 import dev.bypass.stack.TcpError;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
@@ -52,6 +53,7 @@ class KernelInteropTest {
     private static final int SINK_PORT = 9000;
     private static final int ECHO_PORT = 7;
     private static final int KERNEL_PORT = 9100;
+    private static final int UDP_ECHO_PORT = 7;
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
     private static final long MIB = 1024 * 1024;
 
@@ -216,6 +218,39 @@ class KernelInteropTest {
             assertEquals(length, Files.size(echoed), bypass::diagnostics);
             assertEquals(BytePattern.sha256Hex(length), sha256(echoed));
             assertEquals(length, (long) bypass.call(echo::echoedBytes));
+        }
+    }
+
+    // ============================================================================================ UDP
+
+    @Test
+    void kernel_udp_datagrams_up_to_the_largest_are_echoed_byte_exact() throws Exception {
+        Environment.requireCommands("python3");
+        String client = """
+            import os, socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(2)
+            for size in map(int, sys.argv[3:]):
+                data = os.urandom(size)
+                s.sendto(data, (sys.argv[1], int(sys.argv[2])))
+                try:
+                    got = s.recv(70000)
+                    print(size, "ok" if got == data else f"differs ({len(got)} bytes back)")
+                except socket.timeout:
+                    print(size, "no reply")
+            """;
+        List<String> sizes = List.of("0", "1", "1472", "1473", "8000", "32761", "65507");
+        try (BypassOnTap bypass = BypassOnTap.open()) {
+            UdpEchoServer echo = bypass.call(() -> UdpEchoServer.start(bypass.stack(), UDP_ECHO_PORT));
+            List<String> command = new java.util.ArrayList<>(List.of("python3", "-c", client, bypass.ip(),
+                Integer.toString(UDP_ECHO_PORT)));
+            command.addAll(sizes);
+            NetNs.Result r = bypass.kernel().exec(COMMAND_TIMEOUT, command.toArray(String[]::new));
+
+            assertTrue(r.ok(), () -> r + bypass.diagnostics());
+            assertEquals(sizes.stream().map(n -> n + " ok").toList(), r.stdout().lines().toList(),
+                () -> "1473 bytes and up are fragmented both ways" + bypass.diagnostics());
+            assertEquals((long) sizes.size(), (long) bypass.call(echo::echoed));
         }
     }
 
