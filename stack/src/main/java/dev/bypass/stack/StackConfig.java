@@ -36,7 +36,8 @@ public record StackConfig(
     int udpReceiveQueueBytes,
     TcpConfig tcp,
     long secretSeed,
-    int rxBurst) {
+    int rxBurst,
+    int txBurst) {
 
     public StackConfig {
         if (name == null || name.isBlank()) {
@@ -64,6 +65,7 @@ public record StackConfig(
         positive(name, "udpMaxSockets", udpMaxSockets);
         positive(name, "udpReceiveQueueBytes", udpReceiveQueueBytes);
         positive(name, "rxBurst", rxBurst);
+        positive(name, "txBurst", txBurst);
         if (arpReachableNs <= 0 || arpRetransmitNs <= 0 || reassemblyTimeoutNs <= 0 || pmtuExpiryNs <= 0) {
             throw new IllegalArgumentException("stack '" + name + "': ARP, reassembly and PMTU times must be positive");
         }
@@ -117,6 +119,7 @@ public record StackConfig(
         private TcpConfig tcp = TcpConfig.DEFAULT;
         private long secretSeed = 0;
         private int rxBurst = 32;
+        private int txBurst = 32;
 
         public Builder name(String v) {
             name = v;
@@ -254,6 +257,16 @@ public record StackConfig(
             return this;
         }
 
+        /**
+         * Frames handed to the device between two flushes: the stack flushes whenever this many are queued,
+         * and at the end of each poll, so a device whose transmit queue holds at least this many never
+         * drops the stack's frames for want of room, however much one poll sends.
+         */
+        public Builder txBurst(int v) {
+            txBurst = v;
+            return this;
+        }
+
         public StackConfig build() {
             List<Ipv4Route> all = new ArrayList<>();
             if (address != 0 && prefixLength >= 1 && prefixLength <= 32) {
@@ -263,7 +276,7 @@ public record StackConfig(
             return new StackConfig(name, address, prefixLength, all, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
                 arpRetransmitNs, arpRetries, arpPendingPerEntry, gratuitousArp, reassemblySlots, reassemblyTimeoutNs,
                 reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst,
-                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst);
+                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst);
         }
     }
 }
