@@ -1,14 +1,17 @@
 package dev.bypass.interop;
 
 import dev.bypass.host.PollLoop;
+import dev.bypass.nic.tap.TapConfig;
 import dev.bypass.nic.tap.TapCounter;
 import dev.bypass.nic.tap.TapDevice;
 import dev.bypass.nic.tap.TapNetwork;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.StackConfig;
 import dev.bypass.stack.addr.IpAddress;
+import dev.bypass.stack.counters.Counter;
 import dev.bypass.testing.netns.NetNs;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 
 /**
  * bypass on one end of a TAP wire, the Linux kernel on the other, in a namespace of its own:
@@ -33,16 +36,17 @@ final class BypassOnTap implements AutoCloseable {
 
     /** Opens the wire and starts the stack, whose only route is its own subnet. */
     static BypassOnTap open() throws Exception {
-        return open(false);
+        return open(UnaryOperator.identity(), false);
     }
 
     /** As {@link #open()}, with the kernel side (198.18.X.1) as the stack's default gateway. */
     static BypassOnTap openWithKernelAsGateway() throws Exception {
-        return open(true);
+        return open(UnaryOperator.identity(), true);
     }
 
-    private static BypassOnTap open(boolean kernelIsGateway) throws Exception {
-        TapNetwork net = TapNetwork.open();
+    /** As {@link #open()}, with the TAP device's config adjusted (queue sizes, MTU). */
+    static BypassOnTap open(UnaryOperator<TapConfig> device, boolean kernelIsGateway) throws Exception {
+        TapNetwork net = TapNetwork.open(device);
         try {
             StackConfig.Builder config = StackConfig.builder().name("bypass").address(net.deviceIpText() + "/24");
             if (kernelIsGateway) {
@@ -97,6 +101,16 @@ final class BypassOnTap implements AutoCloseable {
     /** Runs {@code task} on the poll thread and returns its result. */
     <T> T call(Callable<T> task) {
         return loop.call(task);
+    }
+
+    /** One of the TAP device's counters, read on the poll thread. */
+    long deviceCounter(TapCounter counter) {
+        return loop.call(() -> net.device().counter(counter));
+    }
+
+    /** One of the stack's counters, read on the poll thread. */
+    long counter(Counter counter) {
+        return loop.call(() -> stack().counters().get(counter));
     }
 
     /** The stack's non-zero counters and the device's, read on the poll thread: for failure messages. */

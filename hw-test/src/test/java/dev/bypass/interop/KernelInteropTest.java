@@ -18,6 +18,7 @@ import dev.bypass.apps.EchoServer;
 import dev.bypass.apps.HttpServer;
 import dev.bypass.apps.TcpSender;
 import dev.bypass.apps.UdpEchoServer;
+import dev.bypass.nic.tap.TapCounter;
 import dev.bypass.stack.TcpError;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
@@ -84,8 +85,7 @@ class KernelInteropTest {
 
             assertTrue(ping.ok() && ping.stdout().contains(" 20 received, 0% packet loss"),
                 () -> ping + bypass.diagnostics());
-            assertEquals(20L, bypass.call(() -> bypass.stack().counters().get(Counter.ICMP_OUT_ECHO_REPS)),
-                bypass::diagnostics);
+            assertEquals(20, bypass.counter(Counter.ICMP_OUT_ECHO_REPS), bypass::diagnostics);
             System.out.println("[interop] ping -c 20 -i 0.05: " + rttLine(ping));
         }
     }
@@ -101,13 +101,9 @@ class KernelInteropTest {
             assertTrue(ping.ok() && ping.stdout().contains(" 3 received, 0% packet loss"),
                 () -> ping + bypass.diagnostics());
             assertTrue(ping.stdout().contains("4008 bytes from " + bypass.ip()), () -> "reply size: " + ping);
-            long[] c = bypass.call(() -> new long[] {
-                bypass.stack().counters().get(Counter.IP_REASM_OKS),
-                bypass.stack().counters().get(Counter.IP_FRAG_OKS),
-                bypass.stack().counters().get(Counter.IP_FRAG_CREATES)});
-            assertEquals(3, c[0], () -> "requests reassembled" + bypass.diagnostics());
-            assertEquals(3, c[1], () -> "replies fragmented" + bypass.diagnostics());
-            assertEquals(9, c[2], () -> "fragments sent" + bypass.diagnostics());
+            assertEquals(3, bypass.counter(Counter.IP_REASM_OKS), () -> "requests reassembled" + bypass.diagnostics());
+            assertEquals(3, bypass.counter(Counter.IP_FRAG_OKS), () -> "replies fragmented" + bypass.diagnostics());
+            assertEquals(9, bypass.counter(Counter.IP_FRAG_CREATES), () -> "fragments sent" + bypass.diagnostics());
             System.out.println("[interop] ping -s 4000 (3 fragments each way): " + rttLine(ping));
         }
     }
@@ -158,6 +154,30 @@ class KernelInteropTest {
             assertEquals(BytePattern.sha256Hex(12_345), sha256(files[3]));
             assertEquals(1L, (long) bypass.call(http::acceptedConnections), "one TCP connection for four requests");
             assertEquals(4L, (long) bypass.call(http::requests));
+        }
+    }
+
+    @Test
+    void forty_parallel_downloads_lose_no_frame_on_the_way_out() throws Exception {
+        Environment.requireCommands("curl");
+        // A transmit queue of 64 frames, as a NIC with a short ring: the stack must flush before it overflows.
+        try (BypassOnTap bypass = BypassOnTap.open(tap -> tap.withTxQueueFrames(64), false)) {
+            HttpServer http = bypass.call(() -> HttpServer.start(bypass.stack(), HTTP_PORT));
+            // 60 objects of 1000..60000 bytes over up to 40 connections at once: each answer is a burst of up
+            // to ten segments (the initial window), so one poll that reads several requests sends hundreds of
+            // frames.
+            NetNs.Result curl = bypass.kernel().exec(COMMAND_TIMEOUT, "curl", "-sS", "--parallel", "--parallel-max",
+                "40", "-o", "/dev/null", "-w", "%{http_code} %{size_download}\\n",
+                "http://" + bypass.ip() + ":" + HTTP_PORT + HttpServer.BYTES_PATH + "[1-60]000");
+
+            assertTrue(curl.ok(), () -> curl + bypass.diagnostics());
+            List<String> expected = java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> "200 " + i * 1000)
+                .sorted().toList();
+            assertEquals(expected, curl.stdout().lines().sorted().toList(), () -> curl + bypass.diagnostics());
+            assertEquals(60L, (long) bypass.call(http::requests));
+            assertEquals(0, bypass.deviceCounter(TapCounter.TX_QUEUE_FULL),
+                () -> "frames the TAP's transmit queue had no room for" + bypass.diagnostics());
+            assertEquals(0, bypass.counter(Counter.TCP_RETRANS_SEGS), bypass::diagnostics);
         }
     }
 
@@ -321,12 +341,8 @@ class KernelInteropTest {
     // ============================================================================================ e. router
 
     /**
-     * bypass reaches a second subnet through a Linux router:
-     * <pre>
-     *   bypass 198.18.X.2 ==TAP== [R] 198.18.X.1 | ip_forward | 198.19.X.1 ==veth== 198.19.X.2 [S]
-     * </pre>
-     * bypass's default route points at R; S routes 198.18.X.0/24 back through R. bypass must ARP for the
-     * gateway only: 198.19.X.2 is not on its link.
+     * bypass reaches a second subnet through a Linux router ({@link #farSubnet}): its default route points
+     * at R. bypass must ARP for the gateway only: 198.19.X.2 is not on its link.
      */
     @Test
     void through_a_kernel_router_to_a_second_subnet() throws Exception {
@@ -335,22 +351,9 @@ class KernelInteropTest {
         Path received = tmp.resolve("received.bin");
         Path arpCapture = tmp.resolve("arp.pcap");
         try (BypassOnTap bypass = BypassOnTap.openWithKernelAsGateway();
-             NetNs far = NetNs.create("far")) {
-            int x = bypass.subnet();
-            String routerFar = "198.19." + x + ".1";
-            String farIp = "198.19." + x + ".2";
+             NetNs far = farSubnet(bypass, 1500)) {
+            String farIp = farIp(bypass);
             NetNs router = bypass.kernel();
-            String routerLink = NetNs.uniqueLinkName("bpr");
-            String farLink = NetNs.uniqueLinkName("bps");
-            // Made inside the router namespace with its peer straight in S: never in the host's namespace.
-            router.exec("ip", "link", "add", routerLink, "type", "veth", "peer", "name", farLink, "netns", far.name())
-                .requireSuccess();
-            router.addAddress(routerLink, routerFar + "/24");
-            router.linkUp(routerLink);
-            router.sysctl("net.ipv4.ip_forward", "1");
-            far.addAddress(farLink, farIp + "/24");
-            far.linkUp(farLink);
-            far.addRoute("198.18." + x + ".0/24", "via", routerFar);
             NetNs.Background arp = startCapture(router, bypass.kernelLink(), arpCapture, "arp");
 
             // bypass speaks first, so it is bypass that must resolve the gateway.
@@ -386,6 +389,72 @@ class KernelInteropTest {
             System.out.println("[interop] ping from the far subnet via the router: " + rttLine(ping)
                 + "; ARP from bypass: " + fromBypass.size() + " frames, " + requests.size() + " of them requests, "
                 + "all for the gateway");
+        }
+    }
+
+    /**
+     * Path MTU discovery (RFC 1191) through a router whose link onward carries only 1280 bytes: bypass's
+     * 1500-byte segments (DF set) draw "fragmentation needed" from the router, bypass lowers the path MTU
+     * and sends the data again in smaller segments. The far host's own MTU stays 1500, so its MSS (1460)
+     * does not hide the narrow link.
+     */
+    @Test
+    void path_mtu_discovery_through_a_narrow_router_link() throws Exception {
+        Environment.requireCommands("nc", "sh");
+        long length = 2 * MIB;
+        Path received = tmp.resolve("received.bin");
+        try (BypassOnTap bypass = BypassOnTap.openWithKernelAsGateway();
+             NetNs far = farSubnet(bypass, 1280)) {
+            String farIp = farIp(bypass);
+            NetNs.Background nc = startNcListener(far, farIp, received);
+            TcpSender.Result r = send(bypass, Endpoint.of(farIp, KERNEL_PORT), ByteSource.pattern(length));
+            NetNs.Result exit = nc.await(Duration.ofSeconds(10));
+
+            assertTrue(exit.ok(), () -> exit + bypass.diagnostics());
+            assertEquals(TcpError.NONE, r.error(), bypass::diagnostics);
+            assertEquals(BytePattern.sha256Hex(length), sha256(received), bypass::diagnostics);
+            int farBits = IpAddress.parse(farIp).v4();
+            assertEquals(1280, (int) bypass.call(() -> bypass.stack().pathMtu(farBits)), bypass::diagnostics);
+            assertTrue(bypass.counter(Counter.ICMP_PMTU_UPDATES) >= 1, bypass::diagnostics);
+            System.out.println("[interop] PMTU 1500 -> 1280 through the router: " + bypass.counter(Counter.TCP_RETRANS_SEGS)
+                + " segments sent again after fragmentation-needed");
+        }
+    }
+
+    /** 198.19.X.2: the host in the second subnet. */
+    private static String farIp(BypassOnTap bypass) {
+        return "198.19." + bypass.subnet() + ".2";
+    }
+
+    /**
+     * Makes the kernel side of the TAP (R, 198.18.X.1) a router to a second subnet, 198.19.X.0/24, whose
+     * host S (198.19.X.2) is in a namespace of its own, returned for the caller to close:
+     * <pre>
+     *   bypass 198.18.X.2 ==TAP== [R] 198.18.X.1 | ip_forward | 198.19.X.1 ==veth== 198.19.X.2 [S]
+     * </pre>
+     * {@code routerMtu} is the MTU of R's end of the veth (S's end stays 1500). S routes 198.18.X.0/24
+     * through R; nothing has a default route.
+     */
+    private static NetNs farSubnet(BypassOnTap bypass, int routerMtu) {
+        int x = bypass.subnet();
+        NetNs router = bypass.kernel();
+        NetNs far = NetNs.create("far");
+        try {
+            String routerLink = NetNs.uniqueLinkName("bpr");
+            String farLink = NetNs.uniqueLinkName("bps");
+            // Made inside R with its peer straight in S: never in the host's namespace.
+            router.exec("ip", "link", "add", routerLink, "mtu", Integer.toString(routerMtu), "type", "veth", "peer",
+                "name", farLink, "netns", far.name()).requireSuccess();
+            router.addAddress(routerLink, "198.19." + x + ".1/24");
+            router.linkUp(routerLink);
+            router.sysctl("net.ipv4.ip_forward", "1");
+            far.addAddress(farLink, farIp(bypass) + "/24");
+            far.linkUp(farLink);
+            far.addRoute("198.18." + x + ".0/24", "via", "198.19." + x + ".1");
+            return far;
+        } catch (RuntimeException | Error e) {
+            far.close();
+            throw e;
         }
     }
 
