@@ -67,7 +67,7 @@ public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
         }
 
         @Override
-        public void onReadable(TcpConnection c) {
+        protected void pump(TcpConnection c) {
             long before = received.bytes();
             boolean ended = received.drain(c);
             receivedBytes += received.bytes() - before;
@@ -83,7 +83,7 @@ public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
 
         private void done(TcpConnection c, TcpError error) {
             transfers.add(new Transfer(c.remoteEndpoint(), received.bytes(), received.finishSha256Hex(), error));
-            finish(this);
+            finish();
         }
     }
 }

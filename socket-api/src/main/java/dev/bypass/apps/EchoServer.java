@@ -2,6 +2,7 @@ package dev.bypass.apps;
 
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.TcpConnection;
+import dev.bypass.stack.TcpState;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -47,22 +48,12 @@ public final class EchoServer extends TcpServer<EchoServer.Echo> {
         }
 
         @Override
-        public void onReadable(TcpConnection c) {
-            pump(c);
-        }
-
-        @Override
-        public void onWritable(TcpConnection c) {
-            pump(c);
-        }
-
-        @Override
-        public void onClosed(TcpConnection c) {
-            finish(this);
-        }
-
-        private void pump(TcpConnection c) {
+        protected void pump(TcpConnection c) {
             while (true) {
+                if (c.state() == TcpState.CLOSED) {
+                    finish(); // reset or timed out: nothing more can be written
+                    return;
+                }
                 if (start < end) {
                     int n = c.write(buffer, start, end - start);
                     start += n;
@@ -73,7 +64,7 @@ public final class EchoServer extends TcpServer<EchoServer.Echo> {
                 }
                 int n = c.read(buffer, 0, buffer.capacity());
                 if (n < 0) {
-                    finish(this);
+                    finish();
                     return;
                 }
                 if (n == 0) {

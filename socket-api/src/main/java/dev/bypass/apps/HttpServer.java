@@ -112,26 +112,12 @@ public final class HttpServer extends TcpServer<HttpServer.Exchange> {
             responding = closeAfterResponse = draining = peerDone = false;
         }
 
-        @Override
-        public void onReadable(TcpConnection c) {
-            pump(c);
-        }
-
-        @Override
-        public void onWritable(TcpConnection c) {
-            pump(c);
-        }
-
-        @Override
-        public void onClosed(TcpConnection c) {
-            finish(this);
-        }
-
         /** Writes, parses and reads as far as possible: the whole life of the connection is this loop. */
-        private void pump(TcpConnection c) {
+        @Override
+        protected void pump(TcpConnection c) {
             while (true) {
                 if (c.state() == TcpState.CLOSED) {
-                    finish(this); // reset or timed out: onClosed may not come if we finish here first
+                    finish(); // reset or timed out: onClosed may not come if we finish here first
                     return;
                 }
                 if (responding) {
@@ -150,7 +136,7 @@ public final class HttpServer extends TcpServer<HttpServer.Exchange> {
                 if (draining) {
                     int n = c.read(in, 0, in.capacity());
                     if (n < 0) {
-                        finish(this);
+                        finish();
                     }
                     if (n <= 0) {
                         return;
@@ -163,7 +149,7 @@ public final class HttpServer extends TcpServer<HttpServer.Exchange> {
                     continue;
                 }
                 if (peerDone) {
-                    finish(this); // a partial request at the end of the stream is dropped
+                    finish(); // a partial request at the end of the stream is dropped
                     return;
                 }
                 compact();
@@ -224,8 +210,9 @@ public final class HttpServer extends TcpServer<HttpServer.Exchange> {
             }
             int targetStart = indexOf(SP, start, lineEnd) + 1;
             int targetEnd = indexOf(SP, targetStart, lineEnd);
-            boolean http11 = targetEnd > 0 && lineEnd - targetEnd == 9 && startsWith(targetEnd + 1, lineEnd, "HTTP/1.1");
-            boolean http10 = targetEnd > 0 && lineEnd - targetEnd == 9 && startsWith(targetEnd + 1, lineEnd, "HTTP/1.0");
+            boolean versionFits = targetEnd > 0 && lineEnd - targetEnd == 1 + "HTTP/1.1".length();
+            boolean http11 = versionFits && startsWith(targetEnd + 1, lineEnd, "HTTP/1.1");
+            boolean http10 = versionFits && startsWith(targetEnd + 1, lineEnd, "HTTP/1.0");
             if (!http11 && !http10) {
                 reject(400, "Bad Request", "malformed request line\n");
                 return;

@@ -16,13 +16,47 @@ import java.util.ArrayList;
  * @param <S> the per-connection state
  */
 public abstract class TcpServer<S extends TcpServer.Session> {
-    /** The state of one connection; its {@link TcpHandler} callbacks run on the poll thread. */
+    /**
+     * The state of one connection; its {@link TcpHandler} callbacks run on the poll thread. Data to read
+     * and room to write both lead to {@link #pump}; a connection that ends without the session's doing
+     * (reset, timeout) is {@link #finish finished}.
+     */
     protected abstract static class Session implements TcpHandler {
         /** The connection served, or null while the session waits in the free list. */
         protected TcpConnection connection;
+        private TcpServer<?> server;
 
         /** Called when the session takes on a newly accepted {@link #connection}, before any callback. */
         protected abstract void open();
+
+        /** Reads and writes as far as the connection allows; called on readable and on writable. */
+        protected abstract void pump(TcpConnection c);
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            pump(c);
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            pump(c);
+        }
+
+        @Override
+        public void onClosed(TcpConnection c) {
+            finish();
+        }
+
+        /** Closes the connection (FIN after the queued data) and returns the session to the free list. */
+        protected final void finish() {
+            TcpConnection c = connection;
+            if (c == null) {
+                return;
+            }
+            connection = null;
+            c.close();
+            server.release(this);
+        }
     }
 
     private final TcpListener listener;
@@ -42,7 +76,9 @@ public abstract class TcpServer<S extends TcpServer.Session> {
     private void acceptAll(TcpListener l) {
         TcpConnection c;
         while ((c = l.accept()) != null) {
-            S session = free.isEmpty() ? newSession() : free.removeLast();
+            S taken = free.isEmpty() ? newSession() : free.removeLast();
+            Session session = taken;
+            session.server = this;
             session.connection = c;
             active++;
             accepted++;
@@ -51,16 +87,10 @@ public abstract class TcpServer<S extends TcpServer.Session> {
         }
     }
 
-    /** Closes the session's connection (FIN after the queued data) and returns the session to the free list. */
-    protected final void finish(S session) {
-        TcpConnection c = session.connection;
-        if (c == null) {
-            return;
-        }
-        session.connection = null;
-        c.close();
+    @SuppressWarnings("unchecked") // a session is only ever given out by this server, as an S
+    private void release(Session session) {
         active--;
-        free.add(session);
+        free.add((S) session);
     }
 
     /** The port listened on. */

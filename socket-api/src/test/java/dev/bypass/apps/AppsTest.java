@@ -18,6 +18,8 @@ import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.MacAddress;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,25 @@ class AppsTest {
         assertEquals(BytePattern.sha256Hex(1 << 20), r.receivedSha256());
         assertEquals(1 << 20, echo.echoedBytes());
         assertEquals(0, echo.activeConnections());
+    }
+
+    @Test
+    void servers_finish_a_connection_the_client_resets_mid_transfer() {
+        EchoServer echo = EchoServer.start(server, 7);
+        HttpServer http = HttpServer.start(server, 80);
+        TcpSender toEcho = TcpSender.start(client, Endpoint.of(SERVER, 7), ByteSource.pattern(10 << 20));
+        TcpSender toHttp = TcpSender.start(client, Endpoint.of(SERVER, 80),
+            ByteSource.of("GET /bytes/100000000 HTTP/1.1\r\n\r\n".getBytes(US_ASCII)));
+        assertTrue(sim.runUntil(() -> toEcho.receivedBytes() > 1 << 20 && toHttp.receivedBytes() > 1 << 20,
+            MAX_VIRTUAL_NS));
+
+        toEcho.connection().abort(); // RST while the server has data to write
+        toHttp.connection().abort();
+        sim.runFor(TimeUnit.SECONDS.toNanos(1));
+
+        assertEquals(0, echo.activeConnections());
+        assertEquals(0, http.activeConnections());
+        assertEquals(0, server.tcp().connectionCount(), server.counters()::dumpNonZero);
     }
 
     @Test
@@ -132,14 +153,15 @@ class AppsTest {
         int n = c.read(in, 0, in.capacity());
         byte[] expected = concat(head("200 OK", "application/octet-stream", 3, "Connection: keep-alive\r\n"),
             new byte[] {BytePattern.at(0), BytePattern.at(1), BytePattern.at(2)});
-        assertArrayEquals(expected, java.util.Arrays.copyOf(in.byteArray(), n));
+        assertArrayEquals(expected, Arrays.copyOf(in.byteArray(), n));
         assertEquals(TcpState.ESTABLISHED, c.state(), "HTTP/1.0 with keep-alive stays open");
     }
 
     @Test
     void bad_requests_are_answered_and_the_connection_closed() {
         HttpServer http = HttpServer.start(server, 80);
-        assertEquals("HTTP/1.1 405 Method Not Allowed", statusLine(http, "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"));
+        assertEquals("HTTP/1.1 405 Method Not Allowed",
+            statusLine(http, "POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"));
         assertEquals("HTTP/1.1 400 Bad Request", statusLine(http, "GET / HTTP/2.0\r\n\r\n"));
         assertEquals("HTTP/1.1 400 Bad Request", statusLine(http, "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"));
         assertEquals("HTTP/1.1 400 Bad Request", statusLine(http, "GET / HTTP/1.1\r\nno colon\r\n\r\n"));
@@ -170,13 +192,13 @@ class AppsTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] all = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
 
     private static String sha256(byte[] data) {
         var sha = BytePattern.newSha256();
-        return java.util.HexFormat.of().formatHex(sha.digest(data));
+        return HexFormat.of().formatHex(sha.digest(data));
     }
 }
