@@ -15,7 +15,7 @@ import dev.bypass.stack.wire.EthernetHeader;
  *
  * <p>One duty cycle is one {@link #poll}: receive a burst from each rx queue and process every frame,
  * run expired timers, deliver events to handlers, send what connections have to send, flush the tx
- * burst. {@link #nextDeadlineNs()} says when the next call is due if no frame arrives first, so a
+ * burst (and every {@link StackConfig#txBurst()} frames before that). {@link #nextDeadlineNs()} says when the next call is due if no frame arrives first, so a
  * virtual clock can jump to it and a poll thread can idle until it.
  *
  * <p>Every frame taken from the device ends in exactly one counter: {@link Counter#STACK_RX_ACCEPTED}
@@ -45,6 +45,8 @@ public final class NetworkStack implements AutoCloseable {
     private final Frame[] burst;
     private final int rxQueues;
     private final int txQueue;
+    /** Frames handed to the device since its last flush. */
+    private int txQueued;
     private long nowNs;
     private boolean started;
     private RuntimeException lastInternalError;
@@ -92,7 +94,7 @@ public final class NetworkStack implements AutoCloseable {
         if (config.gratuitousArp()) {
             arp.announce();
         }
-        device.flush(txQueue, nowNs);
+        flushTx();
     }
 
     /**
@@ -118,7 +120,7 @@ public final class NetworkStack implements AutoCloseable {
         work += tcp.dispatchEvents();
         work += udp.dispatchEvents();
         work += tcp.runOutput(nowNs);
-        work += device.flush(txQueue, nowNs);
+        work += flushTx();
         return work;
     }
 
@@ -231,5 +233,16 @@ public final class NetworkStack implements AutoCloseable {
     void transmit(Frame frame) {
         counters.increment(Counter.ETH_TX_FRAMES);
         device.transmit(txQueue, frame, nowNs);
+        // A device's queue is finite and drops what overflows it: one poll can send far more than it holds
+        // (forty connections answering at once, a large congestion window opened by one ACK), so send a
+        // burst as soon as it is full rather than only at the end of the poll.
+        if (++txQueued >= config.txBurst()) {
+            flushTx();
+        }
+    }
+
+    private int flushTx() {
+        txQueued = 0;
+        return device.flush(txQueue, nowNs);
     }
 }

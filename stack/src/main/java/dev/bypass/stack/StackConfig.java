@@ -36,7 +36,8 @@ public record StackConfig(
     int udpReceiveQueueBytes,
     TcpConfig tcp,
     long secretSeed,
-    int rxBurst) {
+    int rxBurst,
+    int txBurst) {
 
     public StackConfig {
         if (name == null || name.isBlank()) {
@@ -64,6 +65,7 @@ public record StackConfig(
         positive(name, "udpMaxSockets", udpMaxSockets);
         positive(name, "udpReceiveQueueBytes", udpReceiveQueueBytes);
         positive(name, "rxBurst", rxBurst);
+        positive(name, "txBurst", txBurst);
         if (arpReachableNs <= 0 || arpRetransmitNs <= 0 || reassemblyTimeoutNs <= 0 || pmtuExpiryNs <= 0) {
             throw new IllegalArgumentException("stack '" + name + "': ARP, reassembly and PMTU times must be positive");
         }
@@ -112,10 +114,12 @@ public record StackConfig(
         private int icmpErrorsPerSecond = 1000;
         private int icmpErrorBurst = 50;
         private int udpMaxSockets = 1024;
-        private int udpReceiveQueueBytes = 256 * 1024;
+        /** An eighth of it is the longest datagram a socket takes: 512 KiB takes 65,507 bytes, IPv4's largest. */
+        private int udpReceiveQueueBytes = 512 * 1024;
         private TcpConfig tcp = TcpConfig.DEFAULT;
         private long secretSeed = 0;
         private int rxBurst = 32;
+        private int txBurst = 32;
 
         public Builder name(String v) {
             name = v;
@@ -227,6 +231,11 @@ public record StackConfig(
             return this;
         }
 
+        /**
+         * Each UDP socket's receive queue, rounded up to a power of two. A datagram longer than an eighth of
+         * it (less 8 bytes) can never be queued and is dropped ({@code udp.drop.too_long}); the default,
+         * 512 KiB, takes the largest IPv4 datagram (65,507 bytes).
+         */
         public Builder udpReceiveQueueBytes(int v) {
             udpReceiveQueueBytes = v;
             return this;
@@ -248,6 +257,16 @@ public record StackConfig(
             return this;
         }
 
+        /**
+         * Frames handed to the device between two flushes: the stack flushes whenever this many are queued,
+         * and at the end of each poll, so a device whose transmit queue holds at least this many never
+         * drops the stack's frames for want of room, however much one poll sends.
+         */
+        public Builder txBurst(int v) {
+            txBurst = v;
+            return this;
+        }
+
         public StackConfig build() {
             List<Ipv4Route> all = new ArrayList<>();
             if (address != 0 && prefixLength >= 1 && prefixLength <= 32) {
@@ -257,7 +276,7 @@ public record StackConfig(
             return new StackConfig(name, address, prefixLength, all, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
                 arpRetransmitNs, arpRetries, arpPendingPerEntry, gratuitousArp, reassemblySlots, reassemblyTimeoutNs,
                 reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst,
-                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst);
+                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst);
         }
     }
 }

@@ -63,6 +63,9 @@ public final class Udp {
             }
             return Counter.UDP_DROP_NO_PORT;
         }
+        if (!socket.fits(length - UdpHeader.LENGTH)) {
+            return Counter.UDP_DROP_TOO_LONG; // not the reader's fault: counted apart from a full queue
+        }
         if (!socket.enqueue(p.source, header.sourcePort(), p.buffer, p.payloadOffset + UdpHeader.LENGTH,
             length - UdpHeader.LENGTH)) {
             return Counter.UDP_DROP_QUEUE_FULL;

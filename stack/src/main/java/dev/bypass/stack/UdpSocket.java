@@ -122,9 +122,17 @@ public final class UdpSocket {
 
     // --------------------------------------------------------------------- stack side
 
-    /** Queues a received datagram; false if the queue is full. */
+    /**
+     * True if a datagram of {@code length} bytes can ever be queued: the ring takes messages of at most an
+     * eighth of its capacity, however empty it is.
+     */
+    boolean fits(int length) {
+        return length + META_LENGTH <= queue.maxMsgLength();
+    }
+
+    /** Queues a received datagram; false if the queue is full (or it does not {@link #fits fit} at all). */
     boolean enqueue(int source, int sourcePort, DirectBuffer data, int offset, int length) {
-        if (length + META_LENGTH > queue.maxMsgLength()) {
+        if (!fits(length)) {
             return false;
         }
         int index = queue.tryClaim(MESSAGE_TYPE, length + META_LENGTH);

@@ -24,6 +24,8 @@ public final class TestDevice implements NetworkDevice {
     private final ArrayDeque<byte[]> toReceive = new ArrayDeque<>();
     private final List<Sent> sent = new ArrayList<>();
     private long rxDropped;
+    private int queuedSinceFlush;
+    private int deepestQueue;
     private boolean linkUp = true;
 
     public TestDevice(long mac) {
@@ -50,6 +52,11 @@ public final class TestDevice implements NetworkDevice {
 
     public int pendingReceive() {
         return toReceive.size();
+    }
+
+    /** The most frames transmitted between two flushes: what a device's transmit queue had to hold. */
+    public int deepestQueue() {
+        return deepestQueue;
     }
 
     public void linkUp(boolean up) {
@@ -108,10 +115,12 @@ public final class TestDevice implements NetworkDevice {
     public void transmit(int queue, Frame frame, long nowNs) {
         sent.add(new Sent(frame.toByteArray(), frame.txFlags(), frame.tsoSegmentSize()));
         frame.release();
+        deepestQueue = Math.max(deepestQueue, ++queuedSinceFlush);
     }
 
     @Override
     public int flush(int queue, long nowNs) {
+        queuedSinceFlush = 0;
         return 0;
     }
 

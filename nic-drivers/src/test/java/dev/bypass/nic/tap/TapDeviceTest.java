@@ -13,7 +13,6 @@ import dev.bypass.testing.Environment;
 import dev.bypass.testing.netns.NetNs;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,10 +35,7 @@ class TapDeviceTest {
 
     @AfterAll
     static void nothing_is_left_behind() {
-        if (Environment.isRoot() && Environment.hasCommand("ip")) {
-            assertEquals(List.of(), NetNs.leftovers(), "namespaces left behind");
-            assertEquals(List.of(), NetNs.leftoverLinks(), "links left behind in the host namespace");
-        }
+        NetNs.assertNothingLeftBehind();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.bypass.testing.netns;
 
+import dev.bypass.testing.Environment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * One network namespace made for a test, and everything started in it: created with a unique name
@@ -114,6 +116,17 @@ public final class NetNs implements AutoCloseable {
             }
         }
         return left;
+    }
+
+    /**
+     * Fails if this JVM left a namespace or a link in the host's namespace behind: for a test class's
+     * {@code @AfterAll}. Does nothing where namespaces cannot be listed (not root, no {@code ip}).
+     */
+    public static void assertNothingLeftBehind() {
+        if (Environment.isRoot() && Environment.hasCommand("ip")) {
+            Assertions.assertEquals(List.of(), leftovers(), "namespaces left behind");
+            Assertions.assertEquals(List.of(), leftoverLinks(), "links left behind in the host namespace");
+        }
     }
 
     /** Links named by {@link #uniqueLinkName} still in the host's namespace: empty after every test cleaned up. */

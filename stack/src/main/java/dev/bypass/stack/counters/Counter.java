@@ -76,6 +76,7 @@ public enum Counter {
     UDP_DROP_BAD_LENGTH("udp.drop.bad_length", Kind.DROP, "UDP length field below 8 or past the IP payload"),
     UDP_DROP_BAD_CHECKSUM("udp.drop.bad_checksum", Kind.DROP, "UDP checksum wrong"),
     UDP_DROP_QUEUE_FULL("udp.drop.queue_full", Kind.DROP, "socket receive queue full: the application reads too slowly"),
+    UDP_DROP_TOO_LONG("udp.drop.too_long", Kind.DROP, "datagram longer than an eighth of the socket's queue, the most its ring holds: raise udpReceiveQueueBytes"),
 
     // ---- TCP (RFC 9293, MIB names of RFC 4022)
     TCP_ACTIVE_OPENS("tcp.active_opens", Kind.COUNT, "connections opened by connect (tcpActiveOpens)"),
