@@ -19,8 +19,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /** What the interop tests do on the kernel's side: files, listening sockets, captures, ping output. */
 final class KernelTools {
-    /** Where pcap-check is looked for if {@code -Dbypass.pcapCheck} does not say: beside a repository root. */
-    private static final String PCAP_CHECK_BESIDE_ROOT = "shared/tools/pcap-check";
     /** An Ethernet frame at MTU 1500 with a VLAN tag, and some room. */
     private static final int SNAPSHOT_BYTES = 1600;
     private static final Pattern NOTHING_DROPPED = Pattern.compile("(?m)^0 packets dropped by kernel$");
@@ -112,27 +110,5 @@ final class KernelTools {
     static String rttLine(NetNs.Result ping) {
         Matcher m = RTT.matcher(ping.stdout());
         return m.find() ? m.group() : "(no rtt line)";
-    }
-
-    /**
-     * The pcap-check script: {@code -Dbypass.pcapCheck=PATH}, else {@code shared/tools/pcap-check} beside
-     * the repository root or any folder above the working directory. Skips locally, fails in CI, if none.
-     */
-    static Path pcapCheck() {
-        String property = System.getProperty("bypass.pcapCheck");
-        if (property != null && !property.isBlank()) {
-            Path p = Path.of(property);
-            Environment.require(Files.isExecutable(p), "-Dbypass.pcapCheck=" + property + " is not an executable file");
-            return p;
-        }
-        for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(PCAP_CHECK_BESIDE_ROOT);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        Environment.require(false, "pcap-check not found: no " + PCAP_CHECK_BESIDE_ROOT + " in any folder above "
-            + System.getProperty("user.dir") + "; pass -Dbypass.pcapCheck=/path/to/pcap-check");
-        throw new AssertionError("unreachable: Environment.require skips or fails");
     }
 }

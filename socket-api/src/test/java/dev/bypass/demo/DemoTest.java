@@ -3,6 +3,8 @@ package dev.bypass.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bypass.testing.CaptureCheck;
+import dev.bypass.testing.Environment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,17 @@ class DemoTest {
         assertEquals(200, a.udpReceived());
         assertTrue(r.capturedFrames() > 1000);
         assertTrue(Files.size(pcap) > 1_000_000);
+    }
+
+    @Test
+    void the_demo_capture_passes_tsharks_checks(@TempDir Path dir) throws Exception {
+        Environment.requireCommands("tshark");
+        Path pcap = dir.resolve("demo.pcap");
+        Demo.Result r = Demo.run(options(0, 0, 0, 0, pcap));
+        assertTrue(r.ok(), r.problem());
+        CaptureCheck.Verdict verdict = CaptureCheck.check(pcap);
+        assertTrue(verdict.cleanLink(), verdict.toString());
+        assertEquals(r.capturedFrames(), verdict.frames());
     }
 
     @Test
