@@ -216,9 +216,10 @@ public final class Icmp {
         frame.buffer().putBytes(offset + IcmpHeader.LENGTH, original.buffer, original.headerOffset, quote);
         icmp.updateChecksum(IcmpHeader.LENGTH + quote);
         frame.length(IcmpHeader.LENGTH + quote);
-        stack.ipv4().send(frame, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs);
-        stack.counters().increment(Counter.ICMP_OUT_MSGS);
-        stack.counters().increment(Counter.ICMP_OUT_DEST_UNREACHS);
+        if (stack.ipv4().send(frame, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs)) {
+            stack.counters().increment(Counter.ICMP_OUT_MSGS);
+            stack.counters().increment(Counter.ICMP_OUT_DEST_UNREACHS);
+        }
     }
 
     private boolean takeToken(long nowNs) {
