@@ -1,5 +1,6 @@
 package dev.bypass.stack.wire;
 
+import static dev.bypass.stack.wire.WireFixtures.ECHO_REPLY;
 import static dev.bypass.stack.wire.WireFixtures.ECHO_REQUEST;
 import static dev.bypass.stack.wire.WireFixtures.PORT_UNREACHABLE;
 import static dev.bypass.stack.wire.WireFixtures.bytes;
@@ -35,6 +36,18 @@ class IcmpHeaderTest {
         assertEquals(0x4e10, icmp.identifier());
         assertEquals(1, icmp.sequence());
         assertTrue(Checksum.isValid(Checksum.sum(b, ICMP, ECHO_REQUEST.length - ICMP)));
+    }
+
+    @Test
+    void reads_every_field_of_the_captured_echo_reply() {
+        UnsafeBuffer b = offHeap(ECHO_REPLY, 0);
+        icmp.wrap(b, ICMP);
+        assertEquals(IcmpHeader.TYPE_ECHO_REPLY, icmp.type());
+        assertEquals(0, icmp.code());
+        assertEquals(0x39a2, icmp.checksum());
+        assertEquals(0x4e10, icmp.identifier());
+        assertEquals(1, icmp.sequence());
+        assertTrue(Checksum.isValid(Checksum.sum(b, ICMP, ECHO_REPLY.length - ICMP)));
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * with tshark to check the values the tests expect. The veth did not pad, so short frames are under 60
  * bytes. Hand-made fixtures say so where they are defined.
  */
-final class WireFixtures {
+public final class WireFixtures {
     static final long MAC_A = 0x02_00_00_00_00_0AL;
     static final long MAC_B = 0x02_00_00_00_00_0BL;
     /** 198.18.0.1 */
@@ -30,21 +30,28 @@ final class WireFixtures {
         + "0001 0800 06 04 0002 02000000000b c6120002 02000000000a c6120001");
 
     /** Frame 4: ICMP echo request 198.18.0.1 -> .2, id 0x4e10 seq 1, 24 bytes of data (ping -p ... -s 24). */
-    static final byte[] ECHO_REQUEST = hex(
+    public static final byte[] ECHO_REQUEST = hex(
         "02000000000b02000000000a0800"
         + "4500 0034 195c 4000 4001 9545 c6120001 c6120002"
         + "0800 31a2 4e10 0001"
         + "6fb9036b00000000 b329000000000000 732d70696e670000");
 
+    /** Frame 5: the kernel's echo reply to {@link #ECHO_REQUEST}. */
+    public static final byte[] ECHO_REPLY = hex(
+        "02000000000a02000000000b0800"
+        + "4500 0034 2a5b 0000 4001 c446 c6120002 c6120001"
+        + "0000 39a2 4e10 0001"
+        + "6fb9036b00000000 b329000000000000 732d70696e670000");
+
     /** Frame 6: UDP 44379 -> 9999, "hello bypass" (bash /dev/udp). */
-    static final byte[] UDP_HELLO = hex(
+    public static final byte[] UDP_HELLO = hex(
         "02000000000b02000000000a0800"
         + "4500 0028 8dc6 4000 4011 20d7 c6120001 c6120002"
         + "ad5b 270f 0014 14f3"
         + "68656c6c6f20627970617373");
 
     /** Frame 7: the kernel's port unreachable about {@link #UDP_HELLO}: TOS 0xc0, quotes the whole datagram. */
-    static final byte[] PORT_UNREACHABLE = hex(
+    public static final byte[] PORT_UNREACHABLE = hex(
         "02000000000a02000000000b0800"
         + "45c0 0044 2a5c 0000 4001 c375 c6120002 c6120001"
         + "0303 894a 00000000"
@@ -71,7 +78,7 @@ final class WireFixtures {
     static final byte[] FRAGMENT_HEADER = hex("4500 0094 1db0 00b9 4001 cfd8 c6120001 c6120002");
 
     /** Echo request with the record-route option (ping -R -s 8): IHL 15: a NOP, then the 39-byte option with our address recorded. */
-    static final byte[] RECORD_ROUTE_ECHO = hex(
+    public static final byte[] RECORD_ROUTE_ECHO = hex(
         "02000000000b02000000000a0800"
         + "4f00 004c 2028 4000 4001 963e c6120001 c6120002"
         + "01 07 27 08 c6120001" + "00".repeat(32)
