@@ -239,6 +239,7 @@ class ArpTest {
             for (int i = 0; i < 4; i++) {
                 assertMarked(flushed.get(i), PEER_MAC, PEER_IP, i + 1);
             }
+            f.assertPoolFull();
         }
 
         @Test
