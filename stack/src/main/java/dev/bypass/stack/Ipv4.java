@@ -185,11 +185,16 @@ final class Ipv4 {
 
     /**
      * The next hop towards {@code destination}: the destination itself on-link, a gateway, -1 for a
-     * broadcast, or 0 if no route matches.
+     * broadcast, or 0 if no route matches or the destination may not be sent to.
      */
     int route(int destination) {
         if (isDirectedBroadcast(destination)) {
             return LIMITED_BROADCAST;
+        }
+        if (!isUnicast(destination)) {
+            // RFC 1122 3.2.1.3: 0/8 and 127/8 must not appear outside a host; multicast and class E are
+            // not sent either (no multicast support): not even a default route takes them.
+            return 0;
         }
         for (Ipv4Route r : routes) {
             if (r.matches(destination)) {

@@ -392,6 +392,22 @@ class IcmpTest {
         }
 
         @Test
+        void time_exceeded_quoting_a_packet_of_ours_is_accepted() {
+            byte[] icmp = Packets.icmp(IcmpHeader.TYPE_TIME_EXCEEDED, 0, 0, ourPacket(OTHER_IP, Ipv4Header.PROTOCOL_UDP,
+                100, 28));
+            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(icmpFrame(icmp)));
+        }
+
+        @Test
+        void time_exceeded_or_parameter_problem_not_quoting_our_address_is_unmatched() {
+            byte[] notOurs = Packets.ipv4(PEER_IP, OTHER_IP, Ipv4Header.PROTOCOL_UDP, 1, 0, 64, new byte[8]);
+            assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(icmpFrame(Packets.icmp(IcmpHeader.TYPE_TIME_EXCEEDED, 0,
+                0, notOurs))));
+            assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(icmpFrame(Packets.icmp(
+                IcmpHeader.TYPE_PARAMETER_PROBLEM, 0, 0, notOurs))));
+        }
+
+        @Test
         void an_error_about_a_tcp_segment_of_no_connection_is_unmatched() {
             byte[] quoted = ourPacket(OTHER_IP, Ipv4Header.PROTOCOL_TCP, 1500, 28);
             assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(fragmentationNeeded(1200, quoted)));

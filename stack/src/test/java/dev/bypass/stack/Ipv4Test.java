@@ -66,7 +66,12 @@ class Ipv4Test {
 
     /** A valid UDP packet whose IPv4 header carries {@code options} (a multiple of 4 bytes). */
     private static byte[] datagramWithOptions(byte[] options) {
-        byte[] plain = ipPacketOf(datagram());
+        return withIpOptions(datagram(), options);
+    }
+
+    /** {@code frame} (an untagged IPv4 frame with a 20-byte header) with {@code options} added to its header. */
+    private static byte[] withIpOptions(byte[] frame, byte[] options) {
+        byte[] plain = ipPacketOf(frame);
         byte[] p = new byte[plain.length + options.length];
         System.arraycopy(plain, 0, p, 0, 20);
         System.arraycopy(options, 0, p, 20, options.length);
@@ -290,6 +295,16 @@ class Ipv4Test {
             noGateway.assertPoolFull();
         }
 
+        @ParameterizedTest(name = "{0}")
+        @ValueSource(strings = {"127.0.0.1", "0.0.0.0", "0.1.2.3", "224.0.0.1", "240.0.0.1"})
+        void a_destination_that_must_not_appear_on_the_wire_has_no_route_even_with_a_default_gateway(String destination) {
+            // RFC 1122 3.2.1.3: 0/8 and 127/8 never leave a host; multicast and class E are not routed here.
+            assertFalse(f.send(socket, ip(destination), 9, DATA));
+            assertFalse(f.stack.icmp().sendEchoRequest(ip(destination), 1, 1, 8, f.now));
+            f.sentNothing();
+            assertEquals(2, f.counter(Counter.IP_OUT_NO_ROUTES));
+        }
+
         @Test
         void a_gateway_off_every_on_link_prefix_is_refused_with_its_name() {
             StackConfig bad = config().gateway("198.19.0.1").build();
@@ -499,6 +514,44 @@ class Ipv4Test {
             assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 6, 65504, 12, false)));
             assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 7, 8189 * 8, 40,
                 false)));
+        }
+
+        /**
+         * A UDP datagram of {@code ipPayload} bytes in 1800-byte fragments, the first carrying 40 bytes of
+         * options (NOPs), the others none.
+         */
+        private List<byte[]> fragmentsWithOptionsInTheFirst(int ipPayload) {
+            byte[] udp = Packets.udp(PEER_IP, OUR_IP, 1234, PORT, new byte[ipPayload - 8]);
+            List<byte[]> frames = new ArrayList<>(fragments(udp, Ipv4Header.PROTOCOL_UDP, 99, 1800));
+            byte[] nops = new byte[40];
+            Arrays.fill(nops, (byte) 1);
+            frames.set(0, withIpOptions(frames.get(0), nops));
+            return frames;
+        }
+
+        @Test
+        void a_reassembled_datagram_may_reach_65535_bytes_with_the_first_fragment_options() {
+            StackFixture big = StackFixture.peerKnown(config().udpReceiveQueueBytes(512 * 1024));
+            UdpSocket s = big.stack.udp().open(PORT);
+            for (byte[] frame : fragmentsWithOptionsInTheFirst(65535 - 60)) {
+                assertEquals(Counter.STACK_RX_ACCEPTED, big.outcome(frame));
+            }
+            assertEquals(65535 - 60 - 8, read(s).length);
+        }
+
+        @Test
+        void a_reassembled_datagram_past_65535_bytes_with_the_first_fragment_options_is_refused() {
+            // Each fragment fits with its own 20-byte header; the whole does not with the first one's 60 (RFC 791).
+            StackFixture big = StackFixture.peerKnown(config().udpReceiveQueueBytes(512 * 1024));
+            UdpSocket s = big.stack.udp().open(PORT);
+            List<byte[]> frames = fragmentsWithOptionsInTheFirst(65535 - 60 + 1);
+            for (byte[] frame : frames.subList(0, frames.size() - 1)) {
+                assertEquals(Counter.STACK_RX_ACCEPTED, big.outcome(frame));
+            }
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, big.outcome(frames.get(frames.size() - 1)));
+            assertEquals(1, big.counter(Counter.IP_REASM_FAILS));
+            assertEquals(0, big.counter(Counter.IP_REASM_OKS));
+            assertNull(read(s));
         }
 
         @Test
