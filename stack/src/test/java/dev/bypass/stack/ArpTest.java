@@ -295,6 +295,22 @@ class ArpTest {
         }
 
         @Test
+        void when_every_entry_waits_for_resolution_a_new_neighbour_gets_no_entry_and_its_packet_is_dropped() {
+            StackFixture small = StackFixture.started(config().arpCacheEntries(2));
+            UdpSocket s = small.stack.udp().open(5000);
+            sendMarked(small, s, OTHER_IP, 1);
+            sendMarked(small, s, GATEWAY_IP, 2);
+            assertEquals(2, small.sent().size(), "two requests");
+            sendMarked(small, s, PEER_IP, 3);
+            small.sentNothing();
+            assertEquals(1, small.counter(Counter.ARP_PENDING_DROPPED));
+            assertEquals(0, small.counter(Counter.ARP_CACHE_EVICTIONS), "waiting entries are never evicted");
+            small.receive(requestForUs(PEER_MAC, PEER_IP));
+            assertArp(small.sentOne(), OPERATION_REPLY, PEER_MAC, PEER_IP, PEER_MAC);
+            assertEquals(-1, small.stack.arpLookup(PEER_IP), "answered but not cached: no room");
+        }
+
+        @Test
         void an_echo_request_waits_for_arp_like_any_packet() {
             f.stack.icmp().sendEchoRequest(OTHER_IP, 7, 1, 8, f.now);
             assertArp(f.sentOne(), OPERATION_REQUEST, MacAddress.BROADCAST, OTHER_IP, 0);
