@@ -48,6 +48,12 @@ class IcmpTest {
         return b;
     }
 
+    /** The ICMP message of a frame: from after a 20-byte IPv4 header to the IP total length. */
+    private static byte[] icmpOf(byte[] frame) {
+        int totalLength = new Ipv4Header().wrap(new UnsafeBuffer(frame), EthernetHeader.LENGTH).totalLength();
+        return Arrays.copyOfRange(frame, ICMP, EthernetHeader.LENGTH + totalLength);
+    }
+
     /** An ICMP message from the peer (a router, say) to us. */
     private static byte[] icmpFrame(byte[] icmp) {
         return ipFrame(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_ICMP, icmp);
@@ -102,9 +108,7 @@ class IcmpTest {
         @Test
         void a_captured_linux_ping_gets_the_icmp_bytes_linux_answered_with() {
             f.receive(captured(WireFixtures.ECHO_REQUEST));
-            Parsed reply = f.sentOne();
-            byte[] ours = Arrays.copyOfRange(reply.bytes, ICMP, EthernetHeader.LENGTH + reply.ipTotalLength);
-            assertArrayEquals(Arrays.copyOfRange(WireFixtures.ECHO_REPLY, ICMP, WireFixtures.ECHO_REPLY.length), ours);
+            assertArrayEquals(icmpOf(WireFixtures.ECHO_REPLY), icmpOf(f.sentOne().bytes));
         }
 
         @Test
@@ -234,10 +238,7 @@ class IcmpTest {
         @Test
         void the_captured_linux_datagram_to_a_closed_port_gets_the_icmp_bytes_linux_sent() {
             f.receive(captured(WireFixtures.UDP_HELLO));
-            Parsed error = f.sentOne();
-            byte[] ours = Arrays.copyOfRange(error.bytes, ICMP, EthernetHeader.LENGTH + error.ipTotalLength);
-            byte[] linux = Arrays.copyOfRange(WireFixtures.PORT_UNREACHABLE, ICMP, WireFixtures.PORT_UNREACHABLE.length);
-            assertArrayEquals(linux, ours);
+            assertArrayEquals(icmpOf(WireFixtures.PORT_UNREACHABLE), icmpOf(f.sentOne().bytes));
         }
 
         @Test

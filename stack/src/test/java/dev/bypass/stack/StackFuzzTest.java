@@ -84,6 +84,7 @@ class StackFuzzTest {
 
     /** One stack, its scripted peer and the random source. */
     private static final class Run {
+        final long seed;
         final SplittableRandom random;
         final TcpFixture f = new TcpFixture();
         final TcpListener listener = f.listen();
@@ -104,6 +105,7 @@ class StackFuzzTest {
         long appBytesRead;
 
         Run(long seed) {
+            this.seed = seed;
             random = new SplittableRandom(seed);
             injected = f.counter(Counter.ETH_RX_FRAMES);
             reestablish();
@@ -150,7 +152,7 @@ class StackFuzzTest {
             try {
                 f.stack.poll(f.now);
             } catch (RuntimeException | Error e) {
-                throw new AssertionError("poll threw " + when + " (seed replay: " + random + ")", e);
+                throw new AssertionError("poll threw " + when + " (seed " + seed + ")", e);
             }
             observe();
         }
@@ -280,7 +282,8 @@ class StackFuzzTest {
                 if (internal != null) {
                     internal.printStackTrace(new PrintWriter(trace));
                 }
-                fail(counter(Counter.STACK_INTERNAL_ERRORS) + " internal errors; the last:\n" + trace);
+                fail("seed " + seed + ": " + counter(Counter.STACK_INTERNAL_ERRORS) + " internal errors; the last:\n"
+                    + trace);
             }
             assertEquals(counter(Counter.ETH_RX_FRAMES), counter(Counter.STACK_RX_ACCEPTED) + f.stack.counters().totalDrops(),
                 "every frame ends in exactly one counter");
