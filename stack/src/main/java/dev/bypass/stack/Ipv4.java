@@ -226,7 +226,8 @@ final class Ipv4 {
                 frame.release();
                 return false;
             }
-            boolean sent = sendFragments(frame.buffer(), frame.offset(), l4Length, destination, protocol, nextHop, nowNs);
+            boolean sent = sendFragments(frame.buffer(), frame.offset(), l4Length, destination, protocol, nextHop,
+                nowNs);
             frame.release();
             return sent;
         }

@@ -148,7 +148,8 @@ class ArpTest {
         @Test
         void a_packet_shorter_than_28_bytes_is_malformed() {
             byte[] arp = Packets.arp(OPERATION_REQUEST, PEER_MAC, PEER_IP, 0, OUR_IP);
-            byte[] frame = Packets.ethernet(MacAddress.BROADCAST, PEER_MAC, EthernetHeader.TYPE_ARP, Arrays.copyOf(arp, 27));
+            byte[] frame = Packets.ethernet(MacAddress.BROADCAST, PEER_MAC, EthernetHeader.TYPE_ARP,
+                Arrays.copyOf(arp, 27));
             assertEquals(Counter.ARP_DROP_MALFORMED, f.outcome(frame));
             f.sentNothing();
         }
@@ -252,7 +253,8 @@ class ArpTest {
                 f.advance(1);
                 assertArp(f.sentOne(), OPERATION_REQUEST, MacAddress.BROADCAST, PEER_IP, 0);
             }
-            assertEquals(1 + 3, f.counter(Counter.ARP_TX_REQUESTS), "the announcement, then arpRetries (3) requests in all");
+            assertEquals(1 + 3, f.counter(Counter.ARP_TX_REQUESTS),
+                "the announcement, then arpRetries (3) requests in all");
             assertEquals(0, f.counter(Counter.ARP_RESOLUTION_FAILED));
         }
 

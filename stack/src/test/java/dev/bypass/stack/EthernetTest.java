@@ -82,7 +82,8 @@ class EthernetTest {
     @Test
     void a_tagged_udp_datagram_is_delivered() {
         UdpSocket socket = f.stack.udp().open(7000);
-        byte[] frame = tagged(udpFrame(PEER_IP, OUR_IP, 1234, 7000, Packets.ascii("tagged")), EthernetHeader.TYPE_VLAN, 5);
+        byte[] datagram = udpFrame(PEER_IP, OUR_IP, 1234, 7000, Packets.ascii("tagged"));
+        byte[] frame = tagged(datagram, EthernetHeader.TYPE_VLAN, 5);
         assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(frame));
         assertArrayEquals(Packets.ascii("tagged"), StackFixture.read(socket));
     }
@@ -148,6 +149,7 @@ class EthernetTest {
         f.receive(arpRequestForUs(MacAddress.BROADCAST));
         f.receive(new byte[3]);
         assertEquals(2, f.counter(Counter.ETH_RX_FRAMES));
-        assertEquals(f.counter(Counter.ETH_RX_FRAMES), f.counter(Counter.STACK_RX_ACCEPTED) + f.stack.counters().totalDrops());
+        assertEquals(f.counter(Counter.ETH_RX_FRAMES), f.counter(Counter.STACK_RX_ACCEPTED)
+            + f.stack.counters().totalDrops());
     }
 }

@@ -70,8 +70,8 @@ class IcmpTest {
     }
 
     private static byte[] fragmentationNeeded(int mtu, byte[] quoted) {
-        return icmpFrame(Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_FRAGMENTATION_NEEDED, mtu,
-            quoted));
+        return icmpFrame(Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_FRAGMENTATION_NEEDED,
+            mtu, quoted));
     }
 
     private static void assertUnreachable(Parsed error, int code, byte[] quoted) {
@@ -141,8 +141,8 @@ class IcmpTest {
             byte[] reply = reassemble(out);
             assertTrue(Checksum.isValid(Checksum.sum(new UnsafeBuffer(reply), 0, reply.length)), "ICMP checksum");
             assertEquals(IcmpHeader.TYPE_ECHO_REPLY, reply[0]);
-            assertArrayEquals(Arrays.copyOfRange(request, 4, request.length), Arrays.copyOfRange(reply, 4, reply.length),
-                "same identifier, sequence and data");
+            assertArrayEquals(Arrays.copyOfRange(request, 4, request.length),
+                Arrays.copyOfRange(reply, 4, reply.length), "same identifier, sequence and data");
             assertEquals(1, f.counter(Counter.IP_FRAG_OKS));
         }
 
@@ -159,14 +159,16 @@ class IcmpTest {
         void a_wrong_checksum_is_dropped() {
             byte[] icmp = echoRequest(1, 1, new byte[8]);
             icmp[10] ^= 0x40;
-            assertEquals(Counter.ICMP_DROP_BAD_CHECKSUM, f.outcome(ipFrame(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_ICMP, icmp)));
+            assertEquals(Counter.ICMP_DROP_BAD_CHECKSUM,
+                f.outcome(ipFrame(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_ICMP, icmp)));
             f.sentNothing();
         }
 
         @Test
         void a_message_shorter_than_8_bytes_is_dropped() {
             byte[] icmp = Arrays.copyOf(echoRequest(1, 1, new byte[0]), 7);
-            assertEquals(Counter.ICMP_DROP_TOO_SHORT, f.outcome(ipFrame(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_ICMP, icmp)));
+            assertEquals(Counter.ICMP_DROP_TOO_SHORT,
+                f.outcome(ipFrame(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_ICMP, icmp)));
             f.sentNothing();
         }
 
@@ -267,8 +269,8 @@ class IcmpTest {
                 ourPacket(PEER_IP, Ipv4Header.PROTOCOL_UDP, 100, 28));
             assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(icmpFrame(timeExceeded)));
             byte[] notOurs = Packets.ipv4(PEER_IP, OTHER_IP, Ipv4Header.PROTOCOL_UDP, 1, 0, 64, new byte[8]);
-            byte[] unmatched = Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_HOST_UNREACHABLE, 0,
-                notOurs);
+            byte[] unmatched = Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_HOST_UNREACHABLE,
+                0, notOurs);
             assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(icmpFrame(unmatched)));
             f.sentNothing();
         }
@@ -276,7 +278,8 @@ class IcmpTest {
         @Test
         void a_lone_non_initial_fragment_to_a_closed_port_gets_no_error() {
             byte[] l4 = Packets.udp(PEER_IP, OUR_IP, 1234, 9999, new byte[2000]);
-            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 3, 1000, 1008, false)));
+            assertEquals(Counter.STACK_RX_ACCEPTED,
+                f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 3, 1000, 1008, false)));
             f.advance(31 * SECOND);
             assertEquals(1, f.counter(Counter.IP_REASM_TIMEOUTS));
             f.sentNothing();
@@ -294,7 +297,8 @@ class IcmpTest {
             assertEquals(IcmpHeader.CODE_PORT_UNREACHABLE, error.icmpCode);
             Ipv4Header quoted = new Ipv4Header().wrap(new UnsafeBuffer(error.payload), 0);
             assertEquals(20 + 2008, quoted.totalLength(), "the header describes the reassembled datagram");
-            assertEquals(0, quoted.flagsAndFragment() & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK));
+            assertEquals(0,
+                quoted.flagsAndFragment() & (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK));
             assertArrayEquals(Arrays.copyOf(l4, 548 - 20), Arrays.copyOfRange(error.payload, 20, 548));
         }
 
@@ -330,7 +334,8 @@ class IcmpTest {
             for (int i = 0; i < 5; i++) {
                 f.receive(toClosedPort(4));
             }
-            assertEquals(3, f.sent().stream().filter(p -> !p.isArp()).count(), "an ARP probe goes too: the peer is stale");
+            assertEquals(3, f.sent().stream().filter(p -> !p.isArp()).count(),
+                "an ARP probe goes too: the peer is stale");
             assertEquals(2, f.counter(Counter.ICMP_OUT_RATE_LIMITED));
         }
     }
@@ -402,8 +407,8 @@ class IcmpTest {
         @Test
         void time_exceeded_or_parameter_problem_not_quoting_our_address_is_unmatched() {
             byte[] notOurs = Packets.ipv4(PEER_IP, OTHER_IP, Ipv4Header.PROTOCOL_UDP, 1, 0, 64, new byte[8]);
-            assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(icmpFrame(Packets.icmp(IcmpHeader.TYPE_TIME_EXCEEDED, 0,
-                0, notOurs))));
+            assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR,
+                f.outcome(icmpFrame(Packets.icmp(IcmpHeader.TYPE_TIME_EXCEEDED, 0, 0, notOurs))));
             assertEquals(Counter.ICMP_DROP_UNMATCHED_ERROR, f.outcome(icmpFrame(Packets.icmp(
                 IcmpHeader.TYPE_PARAMETER_PROBLEM, 0, 0, notOurs))));
         }

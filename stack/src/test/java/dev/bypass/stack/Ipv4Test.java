@@ -297,7 +297,7 @@ class Ipv4Test {
 
         @ParameterizedTest(name = "{0}")
         @ValueSource(strings = {"127.0.0.1", "0.0.0.0", "0.1.2.3", "224.0.0.1", "240.0.0.1"})
-        void a_destination_that_must_not_appear_on_the_wire_has_no_route_even_with_a_default_gateway(String destination) {
+        void non_unicast_destinations_have_no_route_even_via_the_default_gateway(String destination) {
             // RFC 1122 3.2.1.3: 0/8 and 127/8 never leave a host; multicast and class E are not routed here.
             assertFalse(f.send(socket, ip(destination), 9, DATA));
             assertFalse(f.stack.icmp().sendEchoRequest(ip(destination), 1, 1, 8, f.now));
@@ -457,7 +457,8 @@ class Ipv4Test {
             int offset = 0;
             while (offset < udp.length) {
                 int len = Math.min(8 * (1 + random.nextInt(180)), udp.length - offset);
-                frames.add(fragment(udp, Ipv4Header.PROTOCOL_UDP, 1000 + (int) seed, offset, len, offset + len < udp.length));
+                boolean more = offset + len < udp.length;
+                frames.add(fragment(udp, Ipv4Header.PROTOCOL_UDP, 1000 + (int) seed, offset, len, more));
                 offset += len;
             }
             StackFixture many = StackFixture.peerKnown(config().reassemblyMaxFragments(64));
@@ -510,10 +511,12 @@ class Ipv4Test {
         @Test
         void a_fragment_ending_at_65515_payload_bytes_is_kept_and_one_past_it_refused() {
             byte[] tail = new byte[65535];
-            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 5, 65504, 11, false)));
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 6, 65504, 12, false)));
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 7, 8189 * 8, 40,
-                false)));
+            assertEquals(Counter.STACK_RX_ACCEPTED,
+                f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 5, 65504, 11, false)));
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT,
+                f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 6, 65504, 12, false)));
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT,
+                f.outcome(fragment(tail, Ipv4Header.PROTOCOL_UDP, 7, 8189 * 8, 40, false)));
         }
 
         /**
@@ -556,27 +559,30 @@ class Ipv4Test {
 
         @Test
         void a_non_last_fragment_that_is_not_a_multiple_of_8_is_refused() {
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 0, 1001, true)));
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT,
+                f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 0, 1001, true)));
             assertEquals(0, f.counter(Counter.IP_REASM_FAILS), "refused before it opened a datagram");
         }
 
         @Test
         void an_empty_fragment_is_refused() {
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 8, 0, true)));
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT,
+                f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 8, 0, true)));
         }
 
         @Test
         void two_last_fragments_that_disagree_drop_the_datagram() {
             receiveAll(pieces.subList(2, 3));
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 2000, 504, false)));
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT,
+                f.outcome(fragment(l4, Ipv4Header.PROTOCOL_UDP, 77, 2000, 504, false)));
             assertEquals(1, f.counter(Counter.IP_REASM_FAILS));
         }
 
         @Test
         void data_past_the_last_fragment_drops_the_datagram() {
             receiveAll(pieces.subList(2, 3)); // ends at 3000
-            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(fragment(new byte[4000], Ipv4Header.PROTOCOL_UDP, 77, 3000,
-                16, true)));
+            byte[] pastTheEnd = fragment(new byte[4000], Ipv4Header.PROTOCOL_UDP, 77, 3000, 16, true);
+            assertEquals(Counter.IP_DROP_BAD_FRAGMENT, f.outcome(pastTheEnd));
             assertEquals(1, f.counter(Counter.IP_REASM_FAILS));
         }
 

@@ -124,7 +124,8 @@ final class StackFixture {
         long[] before = snapshot();
         receive(frame);
         long[] after = snapshot();
-        assertEquals(before[Counter.ETH_RX_FRAMES.ordinal()] + 1, after[Counter.ETH_RX_FRAMES.ordinal()], "one frame taken");
+        assertEquals(before[Counter.ETH_RX_FRAMES.ordinal()] + 1, after[Counter.ETH_RX_FRAMES.ordinal()],
+            "one frame taken");
         Counter moved = null;
         for (Counter c : Counter.values()) {
             if (c != Counter.STACK_RX_ACCEPTED && c.kind() != Counter.Kind.DROP) {
@@ -191,7 +192,8 @@ final class StackFixture {
 
     // ----------------------------------------------------------------------------- frame builders
 
-    static byte[] arpFrame(int operation, long ethernetDestination, long senderMac, int senderIp, long targetMac, int targetIp) {
+    static byte[] arpFrame(int operation, long ethernetDestination, long senderMac, int senderIp, long targetMac,
+                           int targetIp) {
         return Packets.ethernet(ethernetDestination, senderMac, EthernetHeader.TYPE_ARP,
             Packets.arp(operation, senderMac, senderIp, targetMac, targetIp));
     }
@@ -261,7 +263,8 @@ final class StackFixture {
             boolean last = i == sorted.size() - 1;
             assertEquals(sorted.get(0).ipId, p.ipId, "one identification");
             assertEquals(0, p.ipFlagsAndFragment & Ipv4Header.FLAG_DONT_FRAGMENT, "fragments do not carry DF");
-            assertEquals(whole.length, (p.ipFlagsAndFragment & Ipv4Header.FRAGMENT_OFFSET_MASK) * 8, "contiguous offsets");
+            assertEquals(whole.length, (p.ipFlagsAndFragment & Ipv4Header.FRAGMENT_OFFSET_MASK) * 8,
+                "contiguous offsets");
             assertEquals(!last, (p.ipFlagsAndFragment & Ipv4Header.FLAG_MORE_FRAGMENTS) != 0, "MF on all but the last");
             if (!last) {
                 assertEquals(0, p.payload.length % 8, "non-last fragment a multiple of 8 bytes");

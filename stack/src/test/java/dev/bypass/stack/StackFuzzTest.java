@@ -163,7 +163,8 @@ class StackFuzzTest {
                 Parsed p = Parsed.of(s.bytes());
                 if (p.isArp()) {
                     if (p.arpOperation == ArpPacket.OPERATION_REQUEST && p.arpTargetIp == PEER_IP) {
-                        inject(StackFixture.arpFrame(ArpPacket.OPERATION_REPLY, OUR_MAC, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP));
+                        inject(StackFixture.arpFrame(ArpPacket.OPERATION_REPLY, OUR_MAC, PEER_MAC, PEER_IP, OUR_MAC,
+                            OUR_IP));
                     }
                     continue;
                 }
@@ -179,7 +180,8 @@ class StackFuzzTest {
                     if (p.tcp.has(ACK) && p.tcp.ack - f.peerSeq > 0) {
                         f.peerSeq = p.tcp.ack;
                     } else if (p.tcp.has(ACK) && p.tcp.ack == lastAckSeen && p.tcp.payloadLength == 0) {
-                        f.peerSeq = p.tcp.ack; // a duplicate ACK: a segment of ours was lost in the noise; resend from there
+                        // A duplicate ACK: a segment of ours was lost in the noise; go on from there.
+                        f.peerSeq = p.tcp.ack;
                     }
                     lastAckSeen = p.tcp.ack;
                     if (p.tcp.hasTimestamps && p.tcp.tsEcr - f.peerTsVal >= 0) {
@@ -255,10 +257,12 @@ class StackFuzzTest {
         void report(double seconds) {
             StringBuilder sb = new StringBuilder();
             long frames = counter(Counter.ETH_RX_FRAMES);
-            sb.append(String.format("fuzz: %,d frames in %.1f s = %,.0f frames/s (%,d mutated, %,d with checksums fixed,"
-                + " %d connections established, %,d bytes read in order from them)%n", frames, seconds, frames / seconds,
-                mutated, fixedUp, established, appBytesRead));
-            sb.append(String.format("  %-28s %,10d%n", Counter.STACK_RX_ACCEPTED.label(), counter(Counter.STACK_RX_ACCEPTED)));
+            sb.append(String.format("fuzz: %,d frames in %.1f s = %,.0f frames/s%n", frames, seconds,
+                frames / seconds));
+            sb.append(String.format("  %,d mutated, %,d with checksums fixed; %d connections established,"
+                + " %,d bytes read in order from them%n", mutated, fixedUp, established, appBytesRead));
+            sb.append(String.format("  %-28s %,10d%n", Counter.STACK_RX_ACCEPTED.label(),
+                counter(Counter.STACK_RX_ACCEPTED)));
             Counter[] all = Counter.values();
             Arrays.sort(all, (a, b) -> Long.compare(counter(b), counter(a)));
             for (Counter c : all) {
@@ -285,8 +289,8 @@ class StackFuzzTest {
                 fail("seed " + seed + ": " + counter(Counter.STACK_INTERNAL_ERRORS) + " internal errors; the last:\n"
                     + trace);
             }
-            assertEquals(counter(Counter.ETH_RX_FRAMES), counter(Counter.STACK_RX_ACCEPTED) + f.stack.counters().totalDrops(),
-                "every frame ends in exactly one counter");
+            assertEquals(counter(Counter.ETH_RX_FRAMES), counter(Counter.STACK_RX_ACCEPTED)
+                + f.stack.counters().totalDrops(), "every frame ends in exactly one counter");
             assertEquals(injected, counter(Counter.ETH_RX_FRAMES) + f.device.rxDropped(), "every injected frame taken");
             assertEquals(f.device.pool().size(), f.device.pool().available(), "frames leaked or still held");
         }
@@ -329,7 +333,8 @@ class StackFuzzTest {
         byte[] validFrame(boolean keepValid) {
             int k = random.nextInt(100);
             if (k < 6) {
-                return StackFixture.arpFrame(ArpPacket.OPERATION_REQUEST, MacAddress.BROADCAST, PEER_MAC, PEER_IP, 0, OUR_IP);
+                return StackFixture.arpFrame(ArpPacket.OPERATION_REQUEST, MacAddress.BROADCAST, PEER_MAC, PEER_IP, 0,
+                    OUR_IP);
             }
             if (k < 10) {
                 int host = 3 + random.nextInt(250);
@@ -337,18 +342,21 @@ class StackFuzzTest {
                 long mac = 0x02_00_00_01_00_00L | host;
                 int op = random.nextBoolean() ? ArpPacket.OPERATION_REQUEST : ArpPacket.OPERATION_REPLY;
                 int target = random.nextBoolean() ? OUR_IP : (OUR_IP & 0xFFFF_FF00) | random.nextInt(256);
-                return StackFixture.arpFrame(op, random.nextBoolean() ? MacAddress.BROADCAST : OUR_MAC, mac, ip, 0, target);
+                return StackFixture.arpFrame(op, random.nextBoolean() ? MacAddress.BROADCAST : OUR_MAC, mac, ip, 0,
+                    target);
             }
             if (k < 18) {
                 byte[] data = new byte[random.nextInt(200)];
                 random.nextBytes(data);
-                return ip(Ipv4Header.PROTOCOL_ICMP, Packets.icmp(IcmpHeader.TYPE_ECHO_REQUEST, 0, random.nextInt(), data));
+                return ip(Ipv4Header.PROTOCOL_ICMP,
+                    Packets.icmp(IcmpHeader.TYPE_ECHO_REQUEST, 0, random.nextInt(), data));
             }
             if (k < 28) {
                 byte[] data = new byte[random.nextInt(300)];
                 random.nextBytes(data);
                 int port = random.nextInt(5) == 0 ? 1 + random.nextInt(65535) : UDP_PORT;
-                return ip(Ipv4Header.PROTOCOL_UDP, Packets.udp(PEER_IP, OUR_IP, 1024 + random.nextInt(60000), port, data));
+                return ip(Ipv4Header.PROTOCOL_UDP,
+                    Packets.udp(PEER_IP, OUR_IP, 1024 + random.nextInt(60000), port, data));
             }
             if (k < 36) {
                 return nextFragment();
@@ -380,9 +388,10 @@ class StackFuzzTest {
                 for (int i = 0; i < pieces.length; i++) {
                     int off = i * chunk;
                     int len = Math.min(chunk, l4.length - off);
-                    pieces[i] = Packets.ethernet(OUR_MAC, PEER_MAC, EthernetHeader.TYPE_IPV4, Packets.ipv4(PEER_IP, OUR_IP,
-                        Ipv4Header.PROTOCOL_UDP, id, (off + len < l4.length ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | off / 8,
-                        64, Arrays.copyOfRange(l4, off, off + len)));
+                    int flags = (off + len < l4.length ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | off / 8;
+                    byte[] ip = Packets.ipv4(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_UDP, id, flags, 64,
+                        Arrays.copyOfRange(l4, off, off + len));
+                    pieces[i] = Packets.ethernet(OUR_MAC, PEER_MAC, EthernetHeader.TYPE_IPV4, ip);
                 }
                 for (int i = pieces.length - 1; i > 0; i--) {
                     int j = random.nextInt(i + 1);
@@ -398,16 +407,18 @@ class StackFuzzTest {
         /** Fragmentation needed or unreachable about our TCP segment, a UDP datagram, or someone else's packet. */
         byte[] icmpError() {
             int which = random.nextInt(3);
+            int seq = f.ourSeq - random.nextInt(100);
             byte[] l4 = which == 0
-                ? Packets.tcp(OUR_IP, PEER_IP, OUR_PORT, livePeerPort, f.ourSeq - random.nextInt(100), f.peerSeq, ACK, 100, -1,
-                    -1, false, false, 0, 0, new byte[1400])
+                ? Packets.tcp(OUR_IP, PEER_IP, OUR_PORT, livePeerPort, seq, f.peerSeq, ACK, 100, -1, -1, false, false,
+                    0, 0, new byte[1400])
                 : Packets.udp(OUR_IP, PEER_IP, UDP_PORT, 5353, new byte[1400]);
             int source = which == 2 ? PEER_IP : OUR_IP;
             byte[] quoted = Arrays.copyOf(Packets.ipv4(source, PEER_IP, which == 0 ? Ipv4Header.PROTOCOL_TCP
                 : Ipv4Header.PROTOCOL_UDP, 1, Ipv4Header.FLAG_DONT_FRAGMENT, 64, l4), 28 + random.nextInt(40));
             int code = random.nextInt(6);
             int rest = code == IcmpHeader.CODE_FRAGMENTATION_NEEDED ? random.nextInt(1600) : 0;
-            return ip(Ipv4Header.PROTOCOL_ICMP, Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, code, rest, quoted));
+            return ip(Ipv4Header.PROTOCOL_ICMP,
+                Packets.icmp(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, code, rest, quoted));
         }
 
         /** A SYN with random options, or a stray ACK, RST or data, to the fuzz listener. */
@@ -419,10 +430,13 @@ class StackFuzzTest {
                 default -> SYN;
             };
             byte[] data = new byte[random.nextInt(3) == 0 ? random.nextInt(100) : 0];
-            byte[] tcp = Packets.tcp(PEER_IP, OUR_IP, 1024 + random.nextInt(30000), FUZZ_LISTENER_PORT, random.nextInt(),
-                random.nextInt(), flags, random.nextInt(65536), random.nextBoolean() ? random.nextInt(65536) : -1,
-                random.nextBoolean() ? random.nextInt(20) : -1, random.nextBoolean(), random.nextBoolean(), random.nextInt(),
-                0, data);
+            int sourcePort = 1024 + random.nextInt(30000);
+            int mss = random.nextBoolean() ? random.nextInt(65536) : -1;
+            int wscale = random.nextBoolean() ? random.nextInt(20) : -1;
+            int seq = random.nextInt();
+            byte[] tcp = Packets.tcp(PEER_IP, OUR_IP, sourcePort, FUZZ_LISTENER_PORT, seq, random.nextInt(), flags,
+                random.nextInt(65536), mss, wscale, random.nextBoolean(), random.nextBoolean(), random.nextInt(), 0,
+                data);
             return ip(Ipv4Header.PROTOCOL_TCP, tcp);
         }
 
@@ -438,8 +452,9 @@ class StackFuzzTest {
             int seq = stale ? f.peerSeq - random.nextInt(5000) : f.peerSeq;
             int ack = oddAck ? f.ourSeq + random.nextInt(5000) - 2500 : f.ourSeq;
             f.peerTsVal += random.nextInt(2);
-            byte[] frame = f.seg().flags(ACK | (data.length > 0 ? PSH : 0)).seq(seq).ack(ack).window(512 + random.nextInt(512))
-                .data(data).ports(livePeerPort, OUR_PORT).frame();
+            int flags = ACK | (data.length > 0 ? PSH : 0);
+            byte[] frame = f.seg().flags(flags).seq(seq).ack(ack).window(512 + random.nextInt(512)).data(data)
+                .ports(livePeerPort, OUR_PORT).frame();
             if (keepValid && !stale && !oddAck) {
                 f.peerSeq += data.length; // an ACK of data never sent drops the segment (RFC 9293 3.10.7.4)
             }
@@ -565,7 +580,8 @@ class StackFuzzTest {
             }
             UnsafeBuffer buf = new UnsafeBuffer(b);
             int l3 = new EthernetHeader().wrap(buf, 0).headerLength(b.length);
-            if (l3 < 0 || (buf.getShort(l3 - 2, BIG_ENDIAN) & 0xFFFF) != EthernetHeader.TYPE_IPV4 || b.length < l3 + 20) {
+            if (l3 < 0 || (buf.getShort(l3 - 2, BIG_ENDIAN) & 0xFFFF) != EthernetHeader.TYPE_IPV4
+                || b.length < l3 + 20) {
                 return false;
             }
             Ipv4Header ip = new Ipv4Header().wrap(buf, l3);
@@ -585,8 +601,8 @@ class StackFuzzTest {
                 case Ipv4Header.PROTOCOL_TCP -> {
                     if (length >= 20) {
                         buf.putShort(l4 + 16, (short) 0);
-                        buf.putShort(l4 + 16, (short) Checksum.finish(Checksum.add(pseudo, Checksum.sum(buf, l4, length))),
-                            BIG_ENDIAN);
+                        buf.putShort(l4 + 16,
+                            (short) Checksum.finish(Checksum.add(pseudo, Checksum.sum(buf, l4, length))), BIG_ENDIAN);
                     }
                 }
                 case Ipv4Header.PROTOCOL_UDP -> {

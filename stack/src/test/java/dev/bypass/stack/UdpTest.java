@@ -50,8 +50,8 @@ class UdpTest {
         UnsafeBuffer b = new UnsafeBuffer(frame);
         UdpHeader h = new UdpHeader().wrap(b, UDP);
         h.checksum(0);
-        int c = Checksum.finish(Checksum.add(Checksum.pseudoHeaderV4(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_UDP, udpLength),
-            Checksum.sum(b, UDP, udpLength)));
+        int c = Checksum.finish(Checksum.add(Checksum.pseudoHeaderV4(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_UDP,
+            udpLength), Checksum.sum(b, UDP, udpLength)));
         h.checksum(c == 0 ? 0xFFFF : c);
         return frame;
     }
@@ -78,7 +78,8 @@ class UdpTest {
         @Test
         void a_datagram_to_a_bound_port_is_queued_with_its_sender() {
             assertFalse(socket.readable());
-            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(udpFrame(PEER_IP, OUR_IP, 4321, PORT, Packets.ascii("hi"))));
+            assertEquals(Counter.STACK_RX_ACCEPTED,
+                f.outcome(udpFrame(PEER_IP, OUR_IP, 4321, PORT, Packets.ascii("hi"))));
             assertTrue(socket.readable());
             assertArrayEquals(Packets.ascii("hi"), read(socket));
             assertEquals(PEER_IP, socket.lastSourceAddress());
@@ -138,7 +139,8 @@ class UdpTest {
         void a_checksum_sent_as_ffff_for_a_computed_zero_is_accepted() {
             byte[] data = dataSummingToZeroChecksum(PEER_IP, OUR_IP, 1, PORT);
             byte[] frame = udpFrame(PEER_IP, OUR_IP, 1, PORT, data);
-            assertEquals(0xFFFF, new UdpHeader().wrap(new UnsafeBuffer(frame), UDP).checksum(), "RFC 768: zero sent as ones");
+            assertEquals(0xFFFF, new UdpHeader().wrap(new UnsafeBuffer(frame), UDP).checksum(),
+                "RFC 768: zero sent as ones");
             assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(frame));
             assertArrayEquals(data, read(socket));
         }

@@ -22,7 +22,8 @@ class IcmpHeaderTest {
      * checksum worked out by hand (0x0304 + 0x0578 + 0x4500 + 0x05dc + 0x4000 + 0x4011 + 0xc612 + 0x0002
      * + 0xc612 + 0x0001 = 0x25f90, folded 0x5f92, complemented 0xa06d).
      */
-    static final byte[] FRAGMENTATION_NEEDED = hex("0304 a06d 0000 0578 4500 05dc 0000 4000 4011 0000 c6120002 c6120001");
+    static final byte[] FRAGMENTATION_NEEDED = hex("0304 a06d 0000 0578"
+        + "4500 05dc 0000 4000 4011 0000 c6120002 c6120001");
 
     private final IcmpHeader icmp = new IcmpHeader();
 
@@ -93,8 +94,10 @@ class IcmpHeaderTest {
     @Test
     void writes_fragmentation_needed_with_its_mtu() {
         UnsafeBuffer b = prefilled(FRAGMENTATION_NEEDED.length);
-        b.putBytes(IcmpHeader.LENGTH, FRAGMENTATION_NEEDED, IcmpHeader.LENGTH, FRAGMENTATION_NEEDED.length - IcmpHeader.LENGTH);
-        icmp.wrap(b, 0).type(IcmpHeader.TYPE_DESTINATION_UNREACHABLE).code(IcmpHeader.CODE_FRAGMENTATION_NEEDED).rest(1400);
+        b.putBytes(IcmpHeader.LENGTH, FRAGMENTATION_NEEDED, IcmpHeader.LENGTH,
+            FRAGMENTATION_NEEDED.length - IcmpHeader.LENGTH);
+        icmp.wrap(b, 0).type(IcmpHeader.TYPE_DESTINATION_UNREACHABLE).code(IcmpHeader.CODE_FRAGMENTATION_NEEDED)
+            .rest(1400);
         icmp.updateChecksum(FRAGMENTATION_NEEDED.length);
         assertArrayEquals(FRAGMENTATION_NEEDED, bytes(b, 0, FRAGMENTATION_NEEDED.length));
     }

@@ -86,7 +86,8 @@ class Ipv4HeaderTest {
     @Test
     void writes_the_captured_header_into_a_prefilled_buffer() {
         UnsafeBuffer b = prefilled(30);
-        ip.wrap(b, 2).write(0, 52, 0x195c, Ipv4Header.FLAG_DONT_FRAGMENT, 64, Ipv4Header.PROTOCOL_ICMP, IP_A, IP_B, false);
+        ip.wrap(b, 2).write(0, 52, 0x195c, Ipv4Header.FLAG_DONT_FRAGMENT, 64, Ipv4Header.PROTOCOL_ICMP, IP_A, IP_B,
+            false);
         assertArrayEquals(slice(ECHO_REQUEST, ETH, ETH + 20), bytes(b, 2, 20));
         assertEquals((byte) 0xA5, b.getByte(1));
         assertEquals((byte) 0xA5, b.getByte(22));
@@ -102,7 +103,8 @@ class Ipv4HeaderTest {
     @Test
     void leaves_the_checksum_zero_for_the_device_when_offloaded() {
         UnsafeBuffer b = prefilled(20);
-        ip.wrap(b, 0).write(0, 52, 0x195c, Ipv4Header.FLAG_DONT_FRAGMENT, 64, Ipv4Header.PROTOCOL_ICMP, IP_A, IP_B, true);
+        ip.wrap(b, 0).write(0, 52, 0x195c, Ipv4Header.FLAG_DONT_FRAGMENT, 64, Ipv4Header.PROTOCOL_ICMP, IP_A, IP_B,
+            true);
         byte[] expected = slice(ECHO_REQUEST, ETH, ETH + 20);
         expected[10] = 0;
         expected[11] = 0;

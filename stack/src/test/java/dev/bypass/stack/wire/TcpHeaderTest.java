@@ -20,7 +20,8 @@ class TcpHeaderTest {
     private final TcpHeader tcp = new TcpHeader();
 
     private static int sum(UnsafeBuffer b, int offset, int length) {
-        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_TCP, length), Checksum.sum(b, offset, length));
+        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_TCP, length),
+            Checksum.sum(b, offset, length));
     }
 
     @Test

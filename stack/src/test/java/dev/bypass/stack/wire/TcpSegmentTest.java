@@ -235,8 +235,8 @@ class TcpSegmentTest {
             assertEquals(0, optionsLength % 4, what);
             UnsafeBuffer b = prefilled(20 + optionsLength + 5);
             new TcpHeader().wrap(b, 0).write(10, 20, 30, 40, 20 + optionsLength, TcpHeader.ACK, 50);
-            int written = TcpSegment.emitOptions(b, 20, hasMss ? mss : -1, hasScale ? scale : -1, sackOk, ts, tsVal, tsEcr,
-                sack, blocks);
+            int written = TcpSegment.emitOptions(b, 20, hasMss ? mss : -1, hasScale ? scale : -1, sackOk, ts, tsVal,
+                tsEcr, sack, blocks);
             assertEquals(optionsLength, written, what);
             assertEquals((byte) 0xA5, b.getByte(20 + optionsLength), what + ": wrote past the options");
             assertTrue(seg.parse(b, 0, 20 + optionsLength), what);

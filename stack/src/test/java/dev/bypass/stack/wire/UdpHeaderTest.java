@@ -21,7 +21,8 @@ class UdpHeaderTest {
     private final UdpHeader udp = new UdpHeader();
 
     private static int sum(UnsafeBuffer b, int offset, int length) {
-        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_UDP, length), Checksum.sum(b, offset, length));
+        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_UDP, length),
+            Checksum.sum(b, offset, length));
     }
 
     @Test

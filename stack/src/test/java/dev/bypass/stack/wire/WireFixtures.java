@@ -77,7 +77,10 @@ public final class WireFixtures {
     /** Second fragment of a 1608-byte echo request (ping -s 1600): offset 1480, no MF, id 0x1db0. */
     static final byte[] FRAGMENT_HEADER = hex("4500 0094 1db0 00b9 4001 cfd8 c6120001 c6120002");
 
-    /** Echo request with the record-route option (ping -R -s 8): IHL 15: a NOP, then the 39-byte option with our address recorded. */
+    /**
+     * Echo request with the record-route option (ping -R -s 8): IHL 15, a NOP, then the 39-byte option with
+     * the sender's address recorded.
+     */
     public static final byte[] RECORD_ROUTE_ECHO = hex(
         "02000000000b02000000000a0800"
         + "4f00 004c 2028 4000 4001 963e c6120001 c6120002"
