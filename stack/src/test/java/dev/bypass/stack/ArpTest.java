@@ -48,6 +48,21 @@ class ArpTest {
         assertTrue(f.send(socket, destination, 9, new byte[] {(byte) marker}));
     }
 
+    /** Datagrams marked 1 to {@code count} to the peer. */
+    private static void sendMarkedToPeer(StackFixture f, UdpSocket socket, int count) {
+        for (int i = 1; i <= count; i++) {
+            sendMarked(f, socket, PEER_IP, i);
+        }
+    }
+
+    /** {@code frames} are the datagrams marked 1 to {@code count}, in order, to the peer's MAC. */
+    private static void assertMarkedInOrder(List<Parsed> frames, int count) {
+        assertEquals(count, frames.size());
+        for (int i = 0; i < count; i++) {
+            assertMarked(frames.get(i), PEER_MAC, PEER_IP, i + 1);
+        }
+    }
+
     private static void assertMarked(Parsed p, long mac, int destination, int marker) {
         assertEquals(mac, p.destinationMac, "Ethernet destination of " + p);
         assertEquals(destination, p.ipDestination);
@@ -130,19 +145,15 @@ class ArpTest {
         }
 
         @Test
-        void another_host_claiming_our_address_is_counted_as_a_conflict_and_not_answered() {
-            byte[] frame = arpFrame(OPERATION_REQUEST, MacAddress.BROADCAST, PEER_MAC, OUR_IP, 0, OUR_IP);
-            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(frame));
+        void another_host_announcing_our_address_is_a_conflict_our_own_announcement_looped_back_is_not() {
+            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(arpFrame(OPERATION_REQUEST, MacAddress.BROADCAST, OUR_MAC,
+                OUR_IP, 0, OUR_IP)));
+            assertEquals(0, f.counter(Counter.ARP_ADDRESS_CONFLICTS));
+            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(arpFrame(OPERATION_REQUEST, MacAddress.BROADCAST, PEER_MAC,
+                OUR_IP, 0, OUR_IP)));
             assertEquals(1, f.counter(Counter.ARP_ADDRESS_CONFLICTS));
             f.sentNothing();
-        }
-
-        @Test
-        void our_own_announcement_looped_back_is_no_conflict() {
-            byte[] frame = arpFrame(OPERATION_REQUEST, MacAddress.BROADCAST, OUR_MAC, OUR_IP, 0, OUR_IP);
-            assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(frame));
-            assertEquals(0, f.counter(Counter.ARP_ADDRESS_CONFLICTS));
-            f.sentNothing();
+            assertEquals(-1, f.stack.arpLookup(OUR_IP), "our own address is never cached");
         }
 
         @Test
@@ -211,16 +222,10 @@ class ArpTest {
 
         @Test
         void the_reply_sends_the_waiting_packets_in_order() {
-            for (int i = 1; i <= 3; i++) {
-                sendMarked(f, socket, PEER_IP, i);
-            }
+            sendMarkedToPeer(f, socket, 3);
             f.sent();
             assertEquals(Counter.STACK_RX_ACCEPTED, f.outcome(replyToUs(PEER_MAC, PEER_IP)));
-            List<Parsed> flushed = f.sent();
-            assertEquals(3, flushed.size());
-            for (int i = 0; i < 3; i++) {
-                assertMarked(flushed.get(i), PEER_MAC, PEER_IP, i + 1);
-            }
+            assertMarkedInOrder(f.sent(), 3);
             assertEquals(PEER_MAC, f.stack.arpLookup(PEER_IP));
             sendMarked(f, socket, PEER_IP, 4);
             assertMarked(f.sentOne(), PEER_MAC, PEER_IP, 4);
@@ -229,17 +234,11 @@ class ArpTest {
 
         @Test
         void the_waiting_queue_is_bounded_and_overflow_counted() {
-            for (int i = 1; i <= 6; i++) {
-                sendMarked(f, socket, PEER_IP, i);
-            }
+            sendMarkedToPeer(f, socket, 6);
             f.sent();
             assertEquals(2, f.counter(Counter.ARP_PENDING_DROPPED));
             f.receive(replyToUs(PEER_MAC, PEER_IP));
-            List<Parsed> flushed = f.sent();
-            assertEquals(4, flushed.size(), "arpPendingPerEntry");
-            for (int i = 0; i < 4; i++) {
-                assertMarked(flushed.get(i), PEER_MAC, PEER_IP, i + 1);
-            }
+            assertMarkedInOrder(f.sent(), 4); // arpPendingPerEntry
             f.assertPoolFull();
         }
 
@@ -364,12 +363,17 @@ class ArpTest {
             assertMarked(f.sentOne(), PEER_MAC, PEER_IP, 2);
         }
 
-        @Test
-        void an_answered_probe_makes_the_entry_reachable_again() {
+        /** The entry gone stale and used once: a unicast probe is out (the frames taken away). */
+        private void probeSent() {
             f.now = learnedAt + REACHABLE_NS;
             f.poll();
             sendMarked(f, socket, PEER_IP, 1);
             f.sent();
+        }
+
+        @Test
+        void an_answered_probe_makes_the_entry_reachable_again() {
+            probeSent();
             f.receive(replyToUs(PEER_MAC, PEER_IP));
             f.advance(10 * SECOND);
             f.sentNothing();
@@ -379,10 +383,7 @@ class ArpTest {
 
         @Test
         void an_unanswered_probe_is_repeated_unicast_then_the_entry_removed() {
-            f.now = learnedAt + REACHABLE_NS;
-            f.poll();
-            sendMarked(f, socket, PEER_IP, 1);
-            f.sent();
+            probeSent();
             for (int retry = 1; retry < 3; retry++) {
                 f.advance(SECOND - 1);
                 f.sentNothing();

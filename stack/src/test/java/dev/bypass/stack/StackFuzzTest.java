@@ -45,7 +45,8 @@ import org.junit.jupiter.api.Test;
  * and checksums); and the pool has every frame back at the end.
  */
 class StackFuzzTest {
-    private static final long SEED = 0x5EED_B1A5L;
+    /** {@code -Dbypass.fuzz.seed=N} to run another seed. */
+    private static final long SEED = Long.getLong("bypass.fuzz.seed", 0x5EED_B1A5L);
     /** {@code -Dbypass.fuzz.frames=N} for a longer or shorter run. */
     private static final int FRAMES = Integer.getInteger("bypass.fuzz.frames", 1_000_000);
     private static final int FUZZ_LISTENER_PORT = 8080;

@@ -1,7 +1,5 @@
 package dev.bypass.stack.wire;
 
-import static dev.bypass.stack.wire.WireFixtures.IP_A;
-import static dev.bypass.stack.wire.WireFixtures.IP_B;
 import static dev.bypass.stack.wire.WireFixtures.TCP_DATA;
 import static dev.bypass.stack.wire.WireFixtures.TCP_SYN;
 import static dev.bypass.stack.wire.WireFixtures.bytes;
@@ -20,8 +18,7 @@ class TcpHeaderTest {
     private final TcpHeader tcp = new TcpHeader();
 
     private static int sum(UnsafeBuffer b, int offset, int length) {
-        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_TCP, length),
-            Checksum.sum(b, offset, length));
+        return WireFixtures.transportSum(Ipv4Header.PROTOCOL_TCP, b, offset, length);
     }
 
     @Test

@@ -1,7 +1,5 @@
 package dev.bypass.stack.wire;
 
-import static dev.bypass.stack.wire.WireFixtures.IP_A;
-import static dev.bypass.stack.wire.WireFixtures.IP_B;
 import static dev.bypass.stack.wire.WireFixtures.UDP_HELLO;
 import static dev.bypass.stack.wire.WireFixtures.bytes;
 import static dev.bypass.stack.wire.WireFixtures.offHeap;
@@ -21,8 +19,7 @@ class UdpHeaderTest {
     private final UdpHeader udp = new UdpHeader();
 
     private static int sum(UnsafeBuffer b, int offset, int length) {
-        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, Ipv4Header.PROTOCOL_UDP, length),
-            Checksum.sum(b, offset, length));
+        return WireFixtures.transportSum(Ipv4Header.PROTOCOL_UDP, b, offset, length);
     }
 
     @Test

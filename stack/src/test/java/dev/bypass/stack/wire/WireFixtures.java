@@ -125,6 +125,11 @@ public final class WireFixtures {
         return b;
     }
 
+    /** Sum of a TCP or UDP packet from {@link #IP_A} to {@link #IP_B} with its pseudo-header: valid if all ones. */
+    static int transportSum(int protocol, UnsafeBuffer b, int offset, int length) {
+        return Checksum.add(Checksum.pseudoHeaderV4(IP_A, IP_B, protocol, length), Checksum.sum(b, offset, length));
+    }
+
     static byte[] bytes(UnsafeBuffer b, int offset, int length) {
         byte[] out = new byte[length];
         b.getBytes(offset, out);
