@@ -18,8 +18,9 @@ import org.agrona.collections.Int2IntHashMap;
  * <p>Each cache entry is in one of four states, a simplified form of Linux's neighbour states:
  * <ul>
  *   <li>INCOMPLETE: a broadcast request is out; packets wait in a bounded per-entry queue and the
- *       request is repeated every {@code arpRetransmitNs}, {@code arpRetries} times, after which the
- *       waiting packets are dropped and counted.</li>
+ *       request is sent every {@code arpRetransmitNs}, {@code arpRetries} times in all (as Linux's
+ *       mcast_solicit), and {@code arpRetransmitNs} after the last one the waiting packets are dropped
+ *       and counted.</li>
  *   <li>REACHABLE: confirmed within {@code arpReachableNs}; used as is.</li>
  *   <li>STALE: older than that; still used, and the next use sends a unicast request (PROBE).</li>
  *   <li>PROBE: a unicast request is out; the entry is used meanwhile and removed if it goes unanswered.</li>

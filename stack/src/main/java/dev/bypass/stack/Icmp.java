@@ -87,7 +87,12 @@ public final class Icmp {
             }
             case IcmpHeader.TYPE_TIME_EXCEEDED, IcmpHeader.TYPE_PARAMETER_PROBLEM -> {
                 // Soft errors (RFC 1122 4.2.3.9): nothing to change, but they must quote a packet of ours.
-                return quotedHeaderOffset(p) < 0 ? Counter.ICMP_DROP_TOO_SHORT : null;
+                int quoted = quotedHeaderOffset(p);
+                if (quoted < 0) {
+                    return Counter.ICMP_DROP_TOO_SHORT;
+                }
+                return p.buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN) == stack.ipv4().address()
+                    ? null : Counter.ICMP_DROP_UNMATCHED_ERROR;
             }
             default -> {
                 return Counter.ICMP_DROP_UNHANDLED;
@@ -216,9 +221,10 @@ public final class Icmp {
         frame.buffer().putBytes(offset + IcmpHeader.LENGTH, original.buffer, original.headerOffset, quote);
         icmp.updateChecksum(IcmpHeader.LENGTH + quote);
         frame.length(IcmpHeader.LENGTH + quote);
-        stack.ipv4().send(frame, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs);
-        stack.counters().increment(Counter.ICMP_OUT_MSGS);
-        stack.counters().increment(Counter.ICMP_OUT_DEST_UNREACHS);
+        if (stack.ipv4().send(frame, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs)) {
+            stack.counters().increment(Counter.ICMP_OUT_MSGS);
+            stack.counters().increment(Counter.ICMP_OUT_DEST_UNREACHS);
+        }
     }
 
     private boolean takeToken(long nowNs) {

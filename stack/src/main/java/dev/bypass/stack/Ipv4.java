@@ -185,11 +185,16 @@ final class Ipv4 {
 
     /**
      * The next hop towards {@code destination}: the destination itself on-link, a gateway, -1 for a
-     * broadcast, or 0 if no route matches.
+     * broadcast, or 0 if no route matches or the destination may not be sent to.
      */
     int route(int destination) {
         if (isDirectedBroadcast(destination)) {
             return LIMITED_BROADCAST;
+        }
+        if (!isUnicast(destination)) {
+            // RFC 1122 3.2.1.3: 0/8 and 127/8 must not appear outside a host; multicast and class E are
+            // not sent either (no multicast support): not even a default route takes them.
+            return 0;
         }
         for (Ipv4Route r : routes) {
             if (r.matches(destination)) {
@@ -202,14 +207,16 @@ final class Ipv4 {
     /**
      * Sends the transport packet in the frame's data window to {@code destination}, prepending the IPv4
      * header. The frame is passed on or released. Packets that do not fit the MTU are fragmented unless
-     * {@code dontFragment}; TSO super-segments are left for the device to cut.
+     * {@code dontFragment}; TSO super-segments are left for the device to cut. Returns false if the packet
+     * was dropped here (no route, too big with {@code dontFragment}, no frame for a fragment), true if it
+     * went on to ARP (which may still hold it for resolution).
      */
-    void send(Frame frame, int destination, int protocol, boolean dontFragment, long nowNs) {
+    boolean send(Frame frame, int destination, int protocol, boolean dontFragment, long nowNs) {
         int nextHop = route(destination);
         if (nextHop == 0) {
             stack.counters().increment(Counter.IP_OUT_NO_ROUTES);
             frame.release();
-            return;
+            return false;
         }
         int l4Length = frame.length();
         int total = l4Length + HEADER_LENGTH;
@@ -217,11 +224,12 @@ final class Ipv4 {
             if (dontFragment) {
                 stack.counters().increment(Counter.IP_FRAG_FAILS);
                 frame.release();
-                return;
+                return false;
             }
-            sendFragments(frame.buffer(), frame.offset(), l4Length, destination, protocol, nextHop, nowNs);
+            boolean sent = sendFragments(frame.buffer(), frame.offset(), l4Length, destination, protocol, nextHop,
+                nowNs);
             frame.release();
-            return;
+            return sent;
         }
         int offset = frame.prepend(HEADER_LENGTH);
         header.wrap(frame.buffer(), offset).write(0, total, nextIdentification++ & 0xFFFF,
@@ -235,6 +243,7 @@ final class Ipv4 {
         }
         stack.counters().increment(Counter.IP_OUT_REQUESTS);
         stack.arp().sendIpv4(frame, nextHop, nowNs);
+        return true;
     }
 
     /**
@@ -250,23 +259,23 @@ final class Ipv4 {
             // The stack checked at start that a frame holds an MTU-sized packet after its headroom.
             frame.buffer().putBytes(frame.offset(), source, offset, l4Length);
             frame.length(l4Length);
-            send(frame, destination, protocol, false, nowNs);
-            return true;
+            return send(frame, destination, protocol, false, nowNs);
         }
         int nextHop = route(destination);
         if (nextHop == 0) {
             stack.counters().increment(Counter.IP_OUT_NO_ROUTES);
             return false;
         }
-        sendFragments(source, offset, l4Length, destination, protocol, nextHop, nowNs);
-        return true;
+        return sendFragments(source, offset, l4Length, destination, protocol, nextHop, nowNs);
     }
 
     /**
      * Cuts a transport packet ({@code l4Length} bytes at {@code offset} of {@code source}) into fragments
      * of the MTU (RFC 791: every fragment but the last carries a multiple of 8 bytes) and sends each.
+     * Returns false if a fragment could not get a frame (the datagram is lost: its receiver cannot
+     * reassemble it).
      */
-    void sendFragments(DirectBuffer source, int offset, int l4Length, int destination, int protocol, int nextHop,
+    boolean sendFragments(DirectBuffer source, int offset, int l4Length, int destination, int protocol, int nextHop,
                        long nowNs) {
         int chunk = ((mtu - HEADER_LENGTH) / 8) * 8;
         int id = nextIdentification++ & 0xFFFF;
@@ -279,7 +288,7 @@ final class Ipv4 {
                     f.release();
                 }
                 stack.counters().increment(Counter.IP_FRAG_FAILS);
-                return;
+                return false;
             }
             f.buffer().putBytes(f.offset(), source, offset + done, len);
             f.length(len);
@@ -294,6 +303,7 @@ final class Ipv4 {
         }
         stack.counters().increment(Counter.IP_FRAG_OKS);
         stack.counters().add(Counter.IP_FRAG_CREATES, created);
+        return true;
     }
 
     // -------------------------------------------------------------------------------------- path MTU

@@ -118,6 +118,12 @@ final class Ipv4Reassembly implements TimerQueue.Owner {
         insertRange(slot, offsetBytes, end);
         if (totalLength[slot] >= 0 && headerLength[slot] > 0 && rangeCount[slot] == 1 && r[0] == 0
             && r[1] == totalLength[slot]) {
+            if (headerLength[slot] + totalLength[slot] > MAX_DATAGRAM) {
+                // Each fragment fit with its own header, the whole does not with the first one's (RFC 791
+                // total length is 16 bits; Linux counts this "oversized").
+                fail(slot);
+                return Counter.IP_DROP_BAD_FRAGMENT;
+            }
             return complete(slot, nowNs);
         }
         return null;

@@ -168,8 +168,7 @@ public final class Udp {
             } else {
                 header.checksum(finishChecksum(pseudo, frame.buffer(), off, udpLength));
             }
-            stack.ipv4().send(frame, destination, Ipv4Header.PROTOCOL_UDP, false, nowNs);
-            sent = true;
+            sent = stack.ipv4().send(frame, destination, Ipv4Header.PROTOCOL_UDP, false, nowNs);
         } else {
             // Larger than one packet: build the datagram once, checksum it, and let IPv4 fragment it.
             header.wrap(large, 0).write(socket.port(), destinationPort, udpLength, 0);
