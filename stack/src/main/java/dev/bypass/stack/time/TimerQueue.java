@@ -96,10 +96,15 @@ public final class TimerQueue {
         return size;
     }
 
-    /** Calls back every owner whose deadline is at or before {@code nowNs}; returns how many. */
+    /**
+     * Calls back every owner whose deadline is at or before {@code nowNs}; returns how many. At most as many
+     * callbacks as owners were scheduled when the call began: an owner that schedules itself again at or
+     * before {@code nowNs} fires on the next poll, not in a loop here.
+     */
     public int poll(long nowNs) {
         int fired = 0;
-        while (size > 0 && nowNs - deadline[heap[0]] >= 0) {
+        int limit = size;
+        while (fired < limit && size > 0 && nowNs - deadline[heap[0]] >= 0) {
             int handle = heap[0];
             cancel(handle);
             owners[handle].onTimer(handle, nowNs);

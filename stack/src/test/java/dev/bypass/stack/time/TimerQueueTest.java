@@ -64,4 +64,19 @@ class TimerQueueTest {
             assertEquals(true, firedAt.get(i - 1) <= firedAt.get(i), "fired in deadline order");
         }
     }
+
+    @Test
+    void an_owner_that_reschedules_into_the_past_fires_again_on_the_next_poll_not_in_a_loop() {
+        TimerQueue q = new TimerQueue(1);
+        int[] calls = {0};
+        q.register(0, (handle, now) -> {
+            calls[0]++;
+            q.schedule(0, now - 1); // a buggy owner
+        });
+        q.schedule(0, 10);
+        assertEquals(1, q.poll(10));
+        assertEquals(1, calls[0]);
+        assertEquals(1, q.poll(10));
+        assertEquals(2, calls[0]);
+    }
 }
