@@ -4,20 +4,12 @@ import dev.bypass.stack.wire.Checksum;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link Checksum#sum} over an IPv4 header (20 bytes), a small packet (64), a full TCP segment at MTU 1500
@@ -28,14 +20,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link MemorySegment} ({@link MemorySegmentChecksum}), and {@link #vector}, the same sum with the Vector API
  * ({@link VectorChecksum}), which needs {@code --add-modules jdk.incubator.vector} (this class's fork passes it).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
-public class ChecksumBenchmark {
+public class ChecksumBenchmark extends BenchmarkDefaults {
     static final int OFFSET = 14;
 
     @Param({"20", "64", "1460", "9000"})

@@ -1,23 +1,14 @@
 package dev.bypass.bench;
 
 import dev.bypass.stack.TcpConnection;
-import java.util.concurrent.TimeUnit;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One TCP round trip between two stacks over the in-memory NIC ({@link TwoStacks}), on one thread with no
@@ -36,14 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * NIC offloads nothing, so each segment's TCP checksum is computed on send and checked on receive. Each
  * iteration fails if a segment was retransmitted or a frame dropped: the figure would not be a clean echo.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED"})
-public class EchoBenchmark {
+public class EchoBenchmark extends BenchmarkDefaults {
     @Param({"64", "1024"})
     int messageBytes;
 

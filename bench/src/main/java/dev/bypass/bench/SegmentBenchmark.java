@@ -8,20 +8,11 @@ import dev.bypass.stack.wire.EthernetHeader;
 import dev.bypass.stack.wire.Ipv4Header;
 import dev.bypass.stack.wire.TcpHeader;
 import dev.bypass.stack.wire.TcpSegment;
-import java.util.concurrent.TimeUnit;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Per-segment header work of the stack for a full-sized data segment: 1448 bytes of payload with the
@@ -45,15 +36,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * Each op touches the same two frames, so their headers are in L1: this measures the instructions, not
  * cache misses on a new frame. Sequence number, timestamp and IP identification change every op.
+ *
+ * <p>The stack's input and output steps are package-private and tied to a {@code NetworkStack}, so
+ * {@link #parseFrame} and {@link #writeHeaders} repeat them call for call over the same public wire classes;
+ * they must follow changes to {@code Ethernet}, {@code Ipv4} and {@code Tcp}.
+ *
+ * <p>Every header access goes through an Agrona {@code UnsafeBuffer}, which checks bounds on each access
+ * unless the JVM runs with {@code -Dagrona.disable.bounds.checks=true}; bench/README.md gives both figures.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED"})
-public class SegmentBenchmark {
+public class SegmentBenchmark extends BenchmarkDefaults {
     static final int PAYLOAD_BYTES = 1448;
     static final int TCP_HEADER_BYTES = TcpHeader.MIN_LENGTH + 12; // NOP NOP TS(10)
     static final int IP_TOTAL_LENGTH = Ipv4Header.MIN_LENGTH + TCP_HEADER_BYTES + PAYLOAD_BYTES; // 1500
