@@ -118,17 +118,21 @@ public final class PollLoop implements AutoCloseable {
         @Override
         public void onStart() {
             thread = Thread.currentThread();
+            stack.start(System.nanoTime());
         }
 
         @Override
         public int doWork() {
+            // One clock read per duty cycle; tasks (connect, write) run at that time, then the poll.
+            long nowNs = System.nanoTime();
+            stack.advanceTo(nowNs);
             int work = 0;
             Runnable task;
             while ((task = tasks.poll()) != null) {
                 task.run();
                 work++;
             }
-            return work + stack.poll(System.nanoTime());
+            return work + stack.poll(nowNs);
         }
 
         @Override

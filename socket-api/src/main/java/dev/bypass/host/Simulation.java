@@ -24,8 +24,10 @@ public final class Simulation {
         this.nowNs = startNs;
     }
 
+    /** Adds a stack and starts it at the simulation's current time. */
     public Simulation add(NetworkStack stack) {
         stacks.add(stack);
+        stack.start(nowNs);
         return this;
     }
 

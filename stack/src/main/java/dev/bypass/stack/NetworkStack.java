@@ -178,9 +178,26 @@ public final class NetworkStack implements AutoCloseable {
         return device;
     }
 
-    /** The time of the current (or last) poll. */
+    /** The time of the current (or last) poll, or of {@link #advanceTo}. */
     public long nowNs() {
         return nowNs;
+    }
+
+    /** True once {@link #start} (or the first {@link #poll}) gave the stack its clock. */
+    public boolean started() {
+        return started;
+    }
+
+    /**
+     * Moves the stack's clock forward (never back) without polling: for drivers that run application code
+     * before the poll of a duty cycle, so calls such as connect see the current time.
+     */
+    public void advanceTo(long nowNs) {
+        if (!started) {
+            start(nowNs);
+        } else if (nowNs - this.nowNs > 0) {
+            this.nowNs = nowNs;
+        }
     }
 
     /** The last exception a frame raised inside the stack (a bug; counted as an internal error), or null. */

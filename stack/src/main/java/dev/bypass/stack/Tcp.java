@@ -227,6 +227,10 @@ public final class Tcp {
      * {@link TcpConnection#state()} tells when it is established.
      */
     public TcpConnection connect(int remoteAddress, int remotePort, int localPort) {
+        if (!stack.started()) {
+            throw new IllegalStateException("stack '" + stackConfig.name() + "' has no clock yet: call start(nowNs) or"
+                + " poll(nowNs) before connect");
+        }
         if (remotePort <= 0 || remotePort > 65535) {
             throw new IllegalArgumentException("cannot connect to port " + remotePort + " (1..65535)");
         }
