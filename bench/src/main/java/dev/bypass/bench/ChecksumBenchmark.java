@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * ({@link VectorChecksum}), which needs {@code --add-modules jdk.incubator.vector} (this class's fork passes it).
  */
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector"})
+    "--enable-native-access=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true", "--add-modules", "jdk.incubator.vector"})
 public class ChecksumBenchmark extends BenchmarkDefaults {
     static final int OFFSET = 14;
 
