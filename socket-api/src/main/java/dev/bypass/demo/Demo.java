@@ -148,8 +148,7 @@ public final class Demo {
             }
         });
 
-        boolean finished = sim.runUntil(() -> servers.size() == o.connections()
-            && clients.stream().allMatch(PatternEndpoint::done) && servers.stream().allMatch(PatternEndpoint::done)
+        boolean finished = sim.runUntil(() -> servers.size() == o.connections() && allDone(clients) && allDone(servers)
             && udpSent[0] == o.udpDatagrams(), ONE_DAY_NS);
         // Let the last UDP echoes and the closes finish.
         sim.runFor(10_000_000L);
@@ -176,6 +175,16 @@ public final class Demo {
         }
         return new Result(problem == null, problem, sim.nowNs(), System.nanoTime() - wallStart, o.bytesPerDirection(),
             o.connections(), List.of(ra, rb), captured);
+    }
+
+    /** Checked after every step of the simulation: an indexed loop, nothing allocated. */
+    private static boolean allDone(List<PatternEndpoint> ends) {
+        for (int i = 0; i < ends.size(); i++) {
+            if (!ends.get(i).done()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long streamSeed(Options o, long connection, boolean fromServer) {

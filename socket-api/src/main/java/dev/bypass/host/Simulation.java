@@ -2,8 +2,6 @@ package dev.bypass.host;
 
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.time.Deadlines;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -15,8 +13,9 @@ import java.util.function.BooleanSupplier;
  * decorators, which report when their held frames are due.
  */
 public final class Simulation {
-    private final List<NetworkStack> stacks = new ArrayList<>();
-    private final List<Runnable> perStep = new ArrayList<>();
+    // Arrays, not lists: the loops below run millions of times and must not allocate iterators.
+    private NetworkStack[] stacks = new NetworkStack[0];
+    private Runnable[] perStep = new Runnable[0];
     private long nowNs;
     private long steps;
 
@@ -26,14 +25,16 @@ public final class Simulation {
 
     /** Adds a stack and starts it at the simulation's current time. */
     public Simulation add(NetworkStack stack) {
-        stacks.add(stack);
+        stacks = java.util.Arrays.copyOf(stacks, stacks.length + 1);
+        stacks[stacks.length - 1] = stack;
         stack.start(nowNs);
         return this;
     }
 
     /** Code run once per step on the simulation's thread (applications that poll). */
     public Simulation everyStep(Runnable action) {
-        perStep.add(action);
+        perStep = java.util.Arrays.copyOf(perStep, perStep.length + 1);
+        perStep[perStep.length - 1] = action;
         return this;
     }
 
@@ -50,11 +51,11 @@ public final class Simulation {
         int total = 0;
         for (int round = 0; round < 1_000_000; round++) {
             int work = 0;
-            for (Runnable r : perStep) {
-                r.run();
+            for (int i = 0; i < perStep.length; i++) {
+                perStep[i].run();
             }
-            for (NetworkStack s : stacks) {
-                work += s.poll(nowNs);
+            for (int i = 0; i < stacks.length; i++) {
+                work += stacks[i].poll(nowNs);
             }
             total += work;
             if (work == 0) {
@@ -62,6 +63,14 @@ public final class Simulation {
             }
         }
         throw new IllegalStateException("simulation did not settle at t=" + nowNs + " ns: a stack keeps finding work");
+    }
+
+    private long nextDeadlineNs() {
+        long next = Deadlines.NONE;
+        for (int i = 0; i < stacks.length; i++) {
+            next = Deadlines.earliest(next, stacks[i].nextDeadlineNs());
+        }
+        return next;
     }
 
     /** Settles, then moves the clock to the next deadline; returns false if there is none. */
@@ -72,10 +81,7 @@ public final class Simulation {
 
     private boolean advance() {
         steps++;
-        long next = Deadlines.NONE;
-        for (NetworkStack s : stacks) {
-            next = Deadlines.earliest(next, s.nextDeadlineNs());
-        }
+        long next = nextDeadlineNs();
         if (next == Deadlines.NONE) {
             return false;
         }
@@ -107,10 +113,7 @@ public final class Simulation {
         long end = nowNs + ns;
         while (true) {
             settle();
-            long next = Deadlines.NONE;
-            for (NetworkStack s : stacks) {
-                next = Deadlines.earliest(next, s.nextDeadlineNs());
-            }
+            long next = nextDeadlineNs();
             if (next == Deadlines.NONE || next - end > 0) {
                 nowNs = end;
                 settle();
