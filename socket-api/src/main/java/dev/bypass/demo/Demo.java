@@ -1,5 +1,7 @@
 package dev.bypass.demo;
 
+import dev.bypass.apps.BytePattern;
+import dev.bypass.apps.UdpEchoServer;
 import dev.bypass.host.Simulation;
 import dev.bypass.nic.capture.PcapDevice;
 import dev.bypass.nic.fault.FaultConfig;
@@ -120,7 +122,7 @@ public final class Demo {
         }
 
         // UDP: B echoes, A sends numbered datagrams of a pattern and checks what comes back.
-        UdpEcho echo = new UdpEcho(b.udp().open(UDP_PORT));
+        UdpEchoServer echo = UdpEchoServer.start(b, UDP_PORT);
         UdpSocket udp = a.udp().open(0);
         UnsafeBuffer datagram = new UnsafeBuffer(ByteBuffer.allocateDirect(UDP_PAYLOAD));
         UnsafeBuffer back = new UnsafeBuffer(ByteBuffer.allocateDirect(65536));
@@ -132,7 +134,7 @@ public final class Demo {
             while ((n = s.receive(back, 0, back.capacity())) >= 0) {
                 long seq = back.getLong(0);
                 udpReceived[0]++;
-                if (n != UDP_PAYLOAD || PatternBytes.mismatches(o.seed() ^ 0x55, seq * UDP_PAYLOAD + 8, back, 8, n - 8) != 0) {
+                if (n != UDP_PAYLOAD || BytePattern.mismatches(o.seed() ^ 0x55, seq * UDP_PAYLOAD + 8, back, 8, n - 8) != 0) {
                     udpBad[0]++;
                 }
             }
@@ -141,7 +143,7 @@ public final class Demo {
         sim.everyStep(() -> {
             if (udpSent[0] < o.udpDatagrams()) {
                 datagram.putLong(0, udpSent[0]);
-                PatternBytes.fill(o.seed() ^ 0x55, udpSent[0] * UDP_PAYLOAD + 8, datagram, 8, UDP_PAYLOAD - 8);
+                BytePattern.fill(o.seed() ^ 0x55, udpSent[0] * UDP_PAYLOAD + 8, datagram, 8, UDP_PAYLOAD - 8);
                 if (udp.send(udpTarget, UDP_PORT, datagram, 0, UDP_PAYLOAD)) {
                     udpSent[0]++;
                 }

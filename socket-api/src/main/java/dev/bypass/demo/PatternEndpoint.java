@@ -1,5 +1,6 @@
 package dev.bypass.demo;
 
+import dev.bypass.apps.BytePattern;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpHandler;
 import dev.bypass.stack.TcpInfo;
@@ -8,7 +9,7 @@ import java.nio.ByteBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * One end of a bulk exchange over a TCP connection, run to completion on the stack's thread: sends
+ * One end of a bulk exchange over a TCP connection (streams of {@link BytePattern}), run to completion on the stack's thread: sends
  * {@code sendBytes} of pattern stream {@code sendSeed} then half-closes; reads until the peer's FIN and
  * checks every byte against stream {@code receiveSeed}. Both directions run at once.
  */
@@ -43,7 +44,7 @@ public final class PatternEndpoint implements TcpHandler {
         while (sent < sendBytes) {
             // Offer a whole chunk: a short write is what arms onWritable.
             int chunk = (int) Math.min(scratch.capacity(), sendBytes - sent);
-            PatternBytes.fill(sendSeed, sent, scratch, 0, chunk);
+            BytePattern.fill(sendSeed, sent, scratch, 0, chunk);
             int n = connection.write(scratch, 0, chunk);
             sent += n;
             if (n < chunk) {
@@ -70,7 +71,7 @@ public final class PatternEndpoint implements TcpHandler {
     public void onReadable(TcpConnection c) {
         int n;
         while ((n = c.read(scratch, 0, scratch.capacity())) > 0) {
-            mismatches += PatternBytes.mismatches(receiveSeed, received, scratch, 0, n);
+            mismatches += BytePattern.mismatches(receiveSeed, received, scratch, 0, n);
             received += n;
         }
         if (n < 0 && !peerDone) {

@@ -146,14 +146,7 @@ class TcpCloseTest {
 
     @Test
     void time_wait_acks_a_retransmitted_fin_and_restarts_its_timer() {
-        TcpConnection c = f.established();
-        c.close();
-        f.poll();
-        f.recv();
-        f.ourSeq++;
-        f.send(f.seg().flags(FIN | ACK).ack(f.ourSeq));
-        f.peerSeq++;
-        f.recv();
+        f.timeWait();
         f.advance(30 * SECOND);
         f.send(f.seg().flags(FIN | ACK).seq(f.peerSeq - 1).ack(f.ourSeq));
         assertSegment(f.recv(), ACK, f.ourSeq, f.peerSeq);
@@ -180,18 +173,7 @@ class TcpCloseTest {
 
     @Test
     void time_wait_reopened_by_newer_syn() {
-        TcpListener l = f.listen();
-        f.peerSyn();
-        f.send(f.seg().window(512));
-        TcpConnection c = l.accept();
-        c.close();
-        f.poll();
-        f.recv();
-        f.ourSeq++;
-        f.send(f.seg().flags(FIN | ACK).ack(f.ourSeq));
-        f.peerSeq++;
-        f.recv();
-        assertEquals(TcpState.TIME_WAIT, c.state());
+        f.timeWait();
         f.peerTsVal += 1000;
         f.peerSeq += 100_000;
         Parsed synAck = f.peerSyn();
@@ -201,17 +183,7 @@ class TcpCloseTest {
 
     @Test
     void old_syn_in_time_wait_gets_an_ack_not_a_new_connection() {
-        TcpListener l = f.listen();
-        f.peerSyn();
-        f.send(f.seg().window(512));
-        TcpConnection c = l.accept();
-        c.close();
-        f.poll();
-        f.recv();
-        f.ourSeq++;
-        f.send(f.seg().flags(FIN | ACK).ack(f.ourSeq));
-        f.peerSeq++;
-        f.recv();
+        TcpConnection c = f.timeWait();
         f.send(f.seg().flags(SYN).seq(f.peerSeq - 10).ack(0).ts(f.peerTsVal - 10, 0));
         Parsed p = f.recv();
         assertEquals(".", p.flags(), "an old SYN is answered with an ACK (it fails PAWS or the window)");

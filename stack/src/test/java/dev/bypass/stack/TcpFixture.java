@@ -266,6 +266,23 @@ class TcpFixture {
         return c;
     }
 
+    /**
+     * An established connection closed by us, then by the peer with a FIN that also acknowledges ours:
+     * in TIME-WAIT, our last ACK received.
+     */
+    TcpConnection timeWait() {
+        TcpConnection c = established();
+        c.close();
+        poll();
+        recv(); // our FIN
+        ourSeq++;
+        send(seg().flags(dev.bypass.stack.wire.TcpHeader.FIN | ACK).ack(ourSeq));
+        peerSeq++;
+        recv(); // our ACK of the peer's FIN
+        assertEquals(TcpState.TIME_WAIT, c.state());
+        return c;
+    }
+
     /** Active open (we connect) through to ESTABLISHED. */
     TcpConnection establishedActive() {
         TcpConnection c = stack.tcp().connect(PEER_IP, PEER_PORT, OUR_PORT);
