@@ -270,14 +270,4 @@ final class Ipv4Reassembly implements TimerQueue.Owner {
         }
         stack.timers().schedule(timerHandle, next);
     }
-
-    int datagramsInProgress() {
-        int n = 0;
-        for (boolean b : inUse) {
-            if (b) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

@@ -58,7 +58,6 @@ public final class TcpConnection implements TimerQueue.Owner {
     private TcpError error = TcpError.NONE;
     private boolean active;
     TcpListener listener;
-    private boolean accepted;
     boolean inUse;
 
     // ---- send sequence variables (RFC 9293 3.3.1)
@@ -195,7 +194,6 @@ public final class TcpConnection implements TimerQueue.Owner {
         error = TcpError.NONE;
         active = false;
         listener = null;
-        accepted = false;
         sndUna = sndNxt = sndMax = sndWnd = sndWl1 = sndWl2 = maxSndWnd = 0;
         irs = rcvNxt = rcvEdge = 0;
         wscaleOk = false;
@@ -356,6 +354,11 @@ public final class TcpConnection implements TimerQueue.Owner {
         armKeepalive(nowNs);
         if (active) {
             raise(EVENT_CONNECTED);
+        } else if (listener != null && listener.isClosed()) {
+            // The listener closed while this connection was half-open: nobody will accept it.
+            appClosed = true;
+            abortWithReset(nowNs);
+            return;
         } else if (listener != null) {
             listener.enqueue(this);
         }
@@ -459,7 +462,8 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     /** Resets the connection at once (RST sent, buffers dropped); the object must not be used afterwards. */
     public void abort() {
-        if (appClosed && state == TcpState.CLOSED) {
+        if (state == TcpState.CLOSED) {
+            close(); // nothing to reset: just give the connection back
             return;
         }
         appClosed = true;
@@ -756,6 +760,9 @@ public final class TcpConnection implements TimerQueue.Owner {
                 sndWl1 = seg.seq;
                 sndWl2 = seg.ack;
                 established(nowNs);
+                if (state == TcpState.CLOSED) {
+                    return null; // its listener had closed: reset
+                }
                 if (finQueued) {
                     setState(TcpState.FIN_WAIT_1);
                 }
@@ -1546,12 +1553,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     }
 
     void markAccepted() {
-        accepted = true;
         listener = null;
-    }
-
-    boolean isAccepted() {
-        return accepted;
     }
 
     private void raise(int event) {

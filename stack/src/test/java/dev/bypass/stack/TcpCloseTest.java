@@ -255,4 +255,42 @@ class TcpCloseTest {
         assertEquals(TcpState.ESTABLISHED, c.state());
         assertEquals(1, f.counter(Counter.TCP_CHALLENGE_ACKS));
     }
+
+    @Test
+    void abort_of_a_connection_the_peer_reset_frees_it() {
+        TcpConnection c = f.established();
+        f.send(f.seg().flags(RST));
+        assertEquals(TcpState.CLOSED, c.state());
+        assertEquals(1, f.stack.tcp().connectionCount(), "kept until the application lets go");
+        c.abort();
+        f.poll();
+        f.recvNothing();
+        assertEquals(0, f.stack.tcp().connectionCount());
+    }
+
+    @Test
+    void a_handshake_completing_after_its_listener_closed_is_reset() {
+        TcpListener l = f.listen();
+        f.peerSyn();
+        l.close();
+        f.send(f.seg().window(512));
+        var rst = f.recv();
+        assertTrue(rst.tcp.has(RST), "nobody will accept it: " + rst);
+        f.poll();
+        assertEquals(0, f.stack.tcp().connectionCount());
+    }
+
+    @Test
+    void closing_a_listener_resets_connections_waiting_to_be_accepted() {
+        TcpListener l = f.listen();
+        f.peerSyn();
+        f.send(f.seg().window(512));
+        assertEquals(1, l.pending());
+        l.close();
+        f.poll();
+        assertTrue(f.recv().tcp.has(RST));
+        assertEquals(0, f.stack.tcp().connectionCount());
+        f.send(f.seg().flags(SYN).ack(0).ports(TcpFixture.PEER_PORT + 1, TcpFixture.OUR_PORT));
+        assertSegment(f.recv(), RST | ACK, 0, f.peerSeq + 1);
+    }
 }
