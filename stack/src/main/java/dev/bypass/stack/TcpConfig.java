@@ -256,7 +256,11 @@ public record TcpConfig(
             return this;
         }
 
-        /** Connections (any state, TIME-WAIT included) a stack holds at once. */
+        /**
+         * Connections (any state, TIME-WAIT included) a stack holds at once. Each connection, once used,
+         * keeps direct memory of {@code sendBufferBytes + receiveBufferBytes} (512 KiB by default) for reuse,
+         * so this also bounds the stack's buffer memory.
+         */
         public Builder maxConnections(int v) {
             maxConnections = v;
             return this;
