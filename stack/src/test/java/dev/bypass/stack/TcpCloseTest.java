@@ -158,13 +158,7 @@ class TcpCloseTest {
 
     @Test
     void fin_wait_2_of_a_closed_connection_times_out() {
-        TcpConnection c = f.established();
-        c.close();
-        f.poll();
-        f.recv();
-        f.ourSeq++;
-        f.send(f.seg().ack(f.ourSeq));
-        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        f.finWait2();
         f.advance(60 * SECOND - MS);
         assertEquals(1, f.stack.tcp().connectionCount());
         f.advance(MS);
@@ -205,12 +199,7 @@ class TcpCloseTest {
 
     @Test
     void data_after_close_resets() {
-        TcpConnection c = f.established();
-        c.close();
-        f.poll();
-        f.recv();
-        f.ourSeq++;
-        f.send(f.seg().ack(f.ourSeq));
+        f.finWait2();
         f.sendData(Packets.ascii("too late"));
         Parsed p = f.recv();
         assertTrue(p.tcp.has(RST));

@@ -266,6 +266,18 @@ class TcpFixture {
         return c;
     }
 
+    /** An established connection we closed whose FIN the peer acknowledged: FIN-WAIT-2. */
+    TcpConnection finWait2() {
+        TcpConnection c = established();
+        c.close();
+        poll();
+        recv(); // our FIN
+        ourSeq++;
+        send(seg().ack(ourSeq));
+        assertEquals(TcpState.FIN_WAIT_2, c.state());
+        return c;
+    }
+
     /**
      * An established connection closed by us, then by the peer with a FIN that also acknowledges ours:
      * in TIME-WAIT, our last ACK received.
