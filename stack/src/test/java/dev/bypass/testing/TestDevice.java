@@ -9,12 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A device for tests: frames to receive are injected as byte arrays; frames the stack transmits are
- * captured as byte arrays (with their offload requests) and released at once.
+ * A device for tests: frames to receive are injected as byte arrays; frames handed to it are recorded
+ * (bytes, offload requests, time, queue) and released at once. Also the inner device of decorator tests,
+ * which assert exactly what a decorator passes on and when.
  */
 public final class TestDevice implements NetworkDevice {
-    /** A transmitted frame: its bytes and the offloads it asked for. */
-    public record Sent(byte[] bytes, int txFlags, int tsoSegmentSize) {
+    /** A transmitted frame: its bytes, the offloads it asked for, when and on which queue. */
+    public record Sent(byte[] bytes, int txFlags, int tsoSegmentSize, long nowNs, int queue) {
     }
 
     private final DirectFramePool pool;
@@ -27,9 +28,17 @@ public final class TestDevice implements NetworkDevice {
     private int queuedSinceFlush;
     private int deepestQueue;
     private boolean linkUp = true;
+    private int flushes;
+    private boolean closed;
+    private int availableAtClose = -1;
 
     public TestDevice(long mac) {
         this(mac, 1500, DeviceCapabilities.NONE, 256, 2048);
+    }
+
+    /** A device with MAC 02:00:00:00:00:01 and MTU 1500. */
+    public TestDevice(int poolFrames, int frameCapacity, DeviceCapabilities capabilities) {
+        this(0x02_00_00_00_00_01L, 1500, capabilities, poolFrames, frameCapacity);
     }
 
     public TestDevice(long mac, int mtu, DeviceCapabilities capabilities, int poolFrames, int frameCapacity) {
@@ -48,6 +57,24 @@ public final class TestDevice implements NetworkDevice {
         List<Sent> copy = new ArrayList<>(sent);
         sent.clear();
         return copy;
+    }
+
+    /** Every frame transmitted and not yet taken, oldest first (a live view). */
+    public List<Sent> sent() {
+        return sent;
+    }
+
+    public int flushes() {
+        return flushes;
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+
+    /** Frames free in the pool when {@link #close()} was called (-1 before): did decorators release theirs first? */
+    public int availableAtClose() {
+        return availableAtClose;
     }
 
     public int pendingReceive() {
@@ -113,7 +140,7 @@ public final class TestDevice implements NetworkDevice {
 
     @Override
     public void transmit(int queue, Frame frame, long nowNs) {
-        sent.add(new Sent(frame.toByteArray(), frame.txFlags(), frame.tsoSegmentSize()));
+        sent.add(new Sent(frame.toByteArray(), frame.txFlags(), frame.tsoSegmentSize(), nowNs, queue));
         frame.release();
         deepestQueue = Math.max(deepestQueue, ++queuedSinceFlush);
     }
@@ -121,6 +148,7 @@ public final class TestDevice implements NetworkDevice {
     @Override
     public int flush(int queue, long nowNs) {
         queuedSinceFlush = 0;
+        flushes++;
         return 0;
     }
 
@@ -131,6 +159,11 @@ public final class TestDevice implements NetworkDevice {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        availableAtClose = pool.available();
         pool.close();
     }
 }

@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bypass.nic.testing.Packets;
-import dev.bypass.nic.testing.RecordingDevice;
-import dev.bypass.nic.testing.RecordingDevice.Sent;
 import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.wire.Checksum;
 import dev.bypass.stack.wire.Ipv4Header;
+import dev.bypass.testing.TestDevice;
+import dev.bypass.testing.TestDevice.Sent;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -27,13 +27,13 @@ class FaultInjectingDeviceTest {
     private static final int PAYLOAD = 58;
     private static final int INDEX_AT = Packets.ETHERNET + Packets.IPV4 + Packets.UDP;
 
-    private RecordingDevice inner;
+    private TestDevice inner;
 
     private FaultInjectingDevice device(FaultConfig config) {
         if (inner != null) {
             inner.close(); // a test that builds a second device
         }
-        inner = new RecordingDevice(1024, 16 * 1024, DeviceCapabilities.NONE);
+        inner = new TestDevice(1024, 16 * 1024, DeviceCapabilities.NONE);
         return new FaultInjectingDevice(inner, config);
     }
 
@@ -172,12 +172,12 @@ class FaultInjectingDeviceTest {
     // ---- determinism
 
     private static List<Sent> run(long seed) {
-        try (RecordingDevice recorder = new RecordingDevice(1024, 2048, DeviceCapabilities.NONE)) {
+        try (TestDevice recorder = new TestDevice(1024, 2048, DeviceCapabilities.NONE)) {
             return run(recorder, seed);
         }
     }
 
-    private static List<Sent> run(RecordingDevice recorder, long seed) {
+    private static List<Sent> run(TestDevice recorder, long seed) {
         FaultInjectingDevice device = new FaultInjectingDevice(recorder, FaultConfig.builder(seed)
             .lossPercent(3).duplicatePercent(3).reorderPercent(3).corruptPercent(3)
             .delayNs(20_000).jitterNs(5_000).rate(1_000_000_000L, 32 * 1024).flaps(10_000_000, 100_000).build());
