@@ -51,15 +51,6 @@ final class TcpReceiveBuffer {
         return ranges;
     }
 
-    /** Bytes held out of order. */
-    int outOfOrderBytes() {
-        int n = 0;
-        for (int i = 0; i < ranges; i++) {
-            n += rangeEnd[i] - rangeStart[i];
-        }
-        return n;
-    }
-
     int rangeStart(int i) {
         return rangeStart[i];
     }

@@ -25,11 +25,6 @@ public record IpAddress(long hi, long lo) implements Comparable<IpAddress> {
         return ofV4((a & 0xFF) << 24 | (b & 0xFF) << 16 | (c & 0xFF) << 8 | (d & 0xFF));
     }
 
-    /** The low 64 bits of the IPv4-mapped form of an IPv4 address: the key tables use. */
-    public static long v4MappedLo(int address) {
-        return V4_MAPPED_PREFIX | (address & 0xFFFF_FFFFL);
-    }
-
     /** Parses a dotted quad or an IPv6 literal (no host name lookups). */
     public static IpAddress parse(String text) {
         String t = text.trim();
