@@ -164,7 +164,7 @@ public final class Tcp {
         if (listener.isFull()) {
             return Counter.TCP_DROP_LISTEN_OVERFLOW;
         }
-        TcpConnection c = allocate(p.destination, seg.destinationPort, p.source, seg.sourcePort);
+        TcpConnection c = allocate(p.destination, seg.destinationPort, p.source, seg.sourcePort, listener.options());
         if (c == null) {
             return Counter.TCP_DROP_NO_MEMORY;
         }
@@ -194,6 +194,16 @@ public final class Tcp {
     }
 
     public TcpListener listen(int port, int backlog) {
+        return listen(port, backlog, config);
+    }
+
+    /**
+     * Listens on {@code port} with the per-socket settings of {@code options} (buffers, Nagle, keepalive,
+     * congestion control, MSS clamp, ...): connections it accepts inherit them, as accepted sockets
+     * inherit the listening socket's options on Linux. Stack-wide limits still come from the stack's
+     * config.
+     */
+    public TcpListener listen(int port, int backlog, TcpConfig options) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("TCP port out of range 0..65535: " + port);
         }
@@ -206,8 +216,7 @@ public final class Tcp {
             throw new IllegalStateException("TCP port " + port + " already has a listener on "
                 + IpAddress.v4ToString(stackConfig.address()));
         }
-        TcpListener l = new TcpListener(this, stackConfig.address(), port, backlog, config.sendBufferBytes(),
-            config.receiveBufferBytes());
+        TcpListener l = new TcpListener(this, stackConfig.address(), port, backlog, options);
         listeners.put(port, l);
         return l;
     }
@@ -227,6 +236,14 @@ public final class Tcp {
      * {@link TcpConnection#state()} tells when it is established.
      */
     public TcpConnection connect(int remoteAddress, int remotePort, int localPort) {
+        return connect(remoteAddress, remotePort, localPort, config);
+    }
+
+    /**
+     * As {@link #connect(int, int, int)}, with the per-socket settings of {@code options} (what
+     * setsockopt before connect sets on Linux: buffers, Nagle, keepalive, congestion control, MSS clamp).
+     */
+    public TcpConnection connect(int remoteAddress, int remotePort, int localPort, TcpConfig options) {
         if (!stack.started()) {
             throw new IllegalStateException("stack '" + stackConfig.name() + "' has no clock yet: call start(nowNs) or"
                 + " poll(nowNs) before connect");
@@ -250,7 +267,7 @@ public final class Tcp {
             throw new IllegalStateException("connection " + IpAddress.v4ToString(local) + ":" + localPort + " -> "
                 + IpAddress.v4ToString(remoteAddress) + ":" + remotePort + " already exists");
         }
-        TcpConnection c = allocate(local, localPort, remoteAddress, remotePort);
+        TcpConnection c = allocate(local, localPort, remoteAddress, remotePort, options);
         if (c == null) {
             throw new IllegalStateException("TCP connection limit reached (" + config.maxConnections()
                 + " connections, TcpConfig.maxConnections)");
@@ -285,13 +302,14 @@ public final class Tcp {
         throw new IllegalStateException("no free port to listen on in the ephemeral range");
     }
 
-    private TcpConnection allocate(int localAddress, int localPort, int remoteAddress, int remotePort) {
+    private TcpConnection allocate(int localAddress, int localPort, int remoteAddress, int remotePort,
+        TcpConfig options) {
         if (freeCount == 0) {
             return null;
         }
         TcpConnection c = connections[free[--freeCount]];
         c.inUse = true;
-        c.reset(localAddress, localPort, remoteAddress, remotePort);
+        c.reset(localAddress, localPort, remoteAddress, remotePort, options);
         return c;
     }
 

@@ -36,7 +36,18 @@ public record TcpConfig(
     int ephemeralPortFirst,
     int ephemeralPortLast,
     long challengeAckIntervalNs,
-    boolean tso) {
+    boolean tso,
+    String congestionControl,
+    boolean sack,
+    boolean dsack,
+    boolean rack,
+    boolean tailLossProbe,
+    boolean frto,
+    int reordering,
+    boolean slowStartAfterIdle,
+    int tsoWinDivisor,
+    int minTsoSegments,
+    int maxSegmentSize) {
 
     public static final TcpConfig DEFAULT = builder().build();
 
@@ -64,6 +75,19 @@ public record TcpConfig(
         requirePositive("maxOutOfOrderRanges", maxOutOfOrderRanges);
         requirePositive("listenBacklog", listenBacklog);
         requirePositive("maxConnections", maxConnections);
+        java.util.Objects.requireNonNull(congestionControl, "tcp congestionControl");
+        if (!congestionControl.equals(Reno.NAME) && !congestionControl.equals(Cubic.NAME)) {
+            throw new IllegalArgumentException("tcp congestionControl '" + congestionControl + "' unknown (known: "
+                + Reno.NAME + ", " + Cubic.NAME + ")");
+        }
+        requirePositive("reordering", reordering);
+        requirePositive("minTsoSegments", minTsoSegments);
+        if (maxSegmentSize != 0 && (maxSegmentSize < 88 || maxSegmentSize > 65495)) {
+            throw new IllegalArgumentException("tcp maxSegmentSize must be 0 (path MTU) or 88..65495, got " + maxSegmentSize);
+        }
+        if (tsoWinDivisor < 0) {
+            throw new IllegalArgumentException("tcp tsoWinDivisor must not be negative, got " + tsoWinDivisor);
+        }
         if (ephemeralPortFirst < 1024 || ephemeralPortLast > 65535 || ephemeralPortFirst > ephemeralPortLast) {
             throw new IllegalArgumentException("tcp ephemeral port range must lie in 1024..65535, got "
                 + ephemeralPortFirst + ".." + ephemeralPortLast);
@@ -112,6 +136,17 @@ public record TcpConfig(
         private int ephemeralPortLast = 60999;
         private long challengeAckIntervalNs = TimeUnit.MILLISECONDS.toNanos(10);
         private boolean tso = true;
+        private String congestionControl = "cubic";
+        private boolean sack = true;
+        private boolean dsack = true;
+        private boolean rack = true;
+        private boolean tailLossProbe = true;
+        private boolean frto = true;
+        private int reordering = 3;
+        private boolean slowStartAfterIdle = true;
+        private int tsoWinDivisor = 3;
+        private int minTsoSegments = 2;
+        private int maxSegmentSize = 0;
 
         private Builder() {
         }
@@ -138,6 +173,17 @@ public record TcpConfig(
             timestamps = c.timestamps;
             maxOutOfOrderRanges = c.maxOutOfOrderRanges;
             listenBacklog = c.listenBacklog;
+            congestionControl = c.congestionControl;
+            sack = c.sack;
+            dsack = c.dsack;
+            rack = c.rack;
+            tailLossProbe = c.tailLossProbe;
+            frto = c.frto;
+            reordering = c.reordering;
+            slowStartAfterIdle = c.slowStartAfterIdle;
+            tsoWinDivisor = c.tsoWinDivisor;
+            minTsoSegments = c.minTsoSegments;
+            maxSegmentSize = c.maxSegmentSize;
             maxConnections = c.maxConnections;
             ephemeralPortFirst = c.ephemeralPortFirst;
             ephemeralPortLast = c.ephemeralPortLast;
@@ -284,12 +330,78 @@ public record TcpConfig(
             return this;
         }
 
+        /** The congestion control algorithm of new connections ("reno" or "cubic"; Linux {@code tcp_congestion_control}). */
+        public Builder congestionControl(String v) {
+            congestionControl = v;
+            return this;
+        }
+
+        /** Offer and use selective acknowledgments (RFC 2018; Linux {@code tcp_sack}). */
+        public Builder sack(boolean v) {
+            sack = v;
+            return this;
+        }
+
+        /** Report duplicate segments with D-SACK blocks (RFC 2883; Linux {@code tcp_dsack}). */
+        public Builder dsack(boolean v) {
+            dsack = v;
+            return this;
+        }
+
+        /** RACK time-based loss detection (RFC 8985; Linux {@code tcp_recovery} bit 1). */
+        public Builder rack(boolean v) {
+            rack = v;
+            return this;
+        }
+
+        /** Tail-loss probes (RFC 8985 section 7; Linux {@code tcp_early_retrans} 3 or 4). */
+        public Builder tailLossProbe(boolean v) {
+            tailLossProbe = v;
+            return this;
+        }
+
+        /** F-RTO spurious-timeout detection (RFC 5682; Linux {@code tcp_frto}). */
+        public Builder frto(boolean v) {
+            frto = v;
+            return this;
+        }
+
+        /** Initial reordering degree: duplicate ACKs or SACKed packets above a hole before it counts as lost (Linux {@code tcp_reordering}). */
+        public Builder reordering(int v) {
+            reordering = v;
+            return this;
+        }
+
+        /** Restart from the initial window after an idle RTO (RFC 5681 4.1; Linux {@code tcp_slow_start_after_idle}). */
+        public Builder slowStartAfterIdle(boolean v) {
+            slowStartAfterIdle = v;
+            return this;
+        }
+
+        /** TSO deferral: send a partial super-segment once it fills 1/N of the window (Linux {@code tcp_tso_win_divisor}; 0 never defers). */
+        public Builder tsoWinDivisor(int v) {
+            tsoWinDivisor = v;
+            return this;
+        }
+
+        /** Smallest TSO autosize goal in segments (Linux {@code tcp_min_tso_segs}). */
+        public Builder minTsoSegments(int v) {
+            minTsoSegments = v;
+            return this;
+        }
+
+        /** Clamp on the MSS advertised and used, bytes; 0 for the path MTU's (Linux {@code TCP_MAXSEG}). */
+        public Builder maxSegmentSize(int v) {
+            maxSegmentSize = v;
+            return this;
+        }
+
         public TcpConfig build() {
             return new TcpConfig(sendBufferBytes, receiveBufferBytes, initialWindowSegments, rtoInitialNs, rtoMinNs,
                 rtoMaxNs, synRetries, maxRetransmissions, delayedAckNs, delayedAck, timeWaitNs, finWait2TimeoutNs,
                 keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, windowScaling, timestamps,
                 maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
-                challengeAckIntervalNs, tso);
+                challengeAckIntervalNs, tso, congestionControl, sack, dsack, rack, tailLossProbe, frto, reordering, slowStartAfterIdle, tsoWinDivisor, minTsoSegments, maxSegmentSize);
         }
     }
 }

@@ -45,7 +45,8 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     final Tcp tcp;
     private final NetworkStack stack;
-    private final TcpConfig config;
+    /** The stack's config, or the per-socket one the connection was opened with. */
+    private TcpConfig config;
     private final int handle;
 
     // ---- identity (read by the connection table)
@@ -106,7 +107,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private boolean writeBlocked;
 
     // ---- congestion control and loss recovery
-    private final CongestionControl cc = new NewReno();
+    private final CongestionWindow cwnd = new CongestionWindow();
+    private CongestionControl cc;
     private int dupAcks;
     private boolean inRecovery;
     private int recover;
@@ -185,7 +187,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     // =============================================================================================
 
     /** Resets every field for a new connection. */
-    void reset(int localAddress, int localPort, int remoteAddress, int remotePort) {
+    void reset(int localAddress, int localPort, int remoteAddress, int remotePort, TcpConfig options) {
+        this.config = options;
         this.localAddress = localAddress;
         this.localPort = localPort;
         this.remoteAddress = remoteAddress;
@@ -275,7 +278,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         sndUna = iss;
         sndNxt = iss;
         sndMax = iss;
-        advertisedMss = stack.ipv4().pathMtu(remoteAddress, nowNs) - 40;
+        advertisedMss = clampMss(stack.ipv4().pathMtu(remoteAddress, nowNs) - 40);
         setState(TcpState.SYN_SENT);
         sendSyn(nowNs);
         stack.counters().increment(Counter.TCP_ACTIVE_OPENS);
@@ -287,8 +290,6 @@ public final class TcpConnection implements TimerQueue.Owner {
      */
     void openPassive(TcpListener from, TcpSegment seg, long nowNs) {
         listener = from;
-        receiveBufferBytes = from.receiveBufferBytes();
-        sendBufferBytes = from.sendBufferBytes();
         irs = seg.seq;
         rcvNxt = seg.seq + 1;
         if (seg.windowScale >= 0 && config.windowScaling()) {
@@ -314,7 +315,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         maxSndWnd = sndWnd;
         sndWl1 = seg.seq;
         sndWl2 = iss;
-        advertisedMss = stack.ipv4().pathMtu(remoteAddress, nowNs) - 40;
+        advertisedMss = clampMss(stack.ipv4().pathMtu(remoteAddress, nowNs) - 40);
         rcvEdge = rcvNxt;
         setState(TcpState.SYN_RECEIVED);
         sendSyn(nowNs);
@@ -340,10 +341,14 @@ public final class TcpConnection implements TimerQueue.Owner {
     /** The handshake completed (SYN-SENT or SYN-RECEIVED to ESTABLISHED). */
     private void established(long nowNs) {
         int mtu = stack.ipv4().pathMtu(remoteAddress, nowNs);
-        smss = Math.min(peerMss, mtu - 40) - (tsOk ? TIMESTAMP_OPTION_BYTES : 0);
+        smss = clampMss(Math.min(peerMss, mtu - 40)) - (tsOk ? TIMESTAMP_OPTION_BYTES : 0);
         // RFC 5681 3.1: one segment if the SYN or SYN-ACK was lost, else the initial window.
         int initialWindow = synLost ? smss : config.initialWindowSegments() * smss;
-        cc.init(smss, initialWindow);
+        if (cc == null || !cc.name().equals(config.congestionControl())) {
+            cc = CongestionControl.create(config.congestionControl());
+        }
+        cwnd.reset(initialWindow / smss);
+        cc.init(cwnd, nowNs);
         recover = iss; // RFC 6582: the highest sequence number transmitted so far
         if (synLost && rtoNs < RTO_AFTER_SYN_LOSS_NS) {
             rtoNs = RTO_AFTER_SYN_LOSS_NS;
@@ -573,8 +578,11 @@ public final class TcpConnection implements TimerQueue.Owner {
         into.srttNs = srttNs;
         into.rttvarNs = rttvarNs;
         into.rtoNs = rtoNs;
-        into.cwndBytes = cc.cwnd();
-        into.ssthreshBytes = cc.ssthresh();
+        into.cwndBytes = cwnd.cwnd * smss;
+        into.ssthreshBytes = cwnd.ssthresh == CongestionWindow.INFINITE_SSTHRESH ? Integer.MAX_VALUE : cwnd.ssthresh * smss;
+        into.sndCwnd = cwnd.cwnd;
+        into.sndSsthresh = cwnd.ssthresh;
+        into.congestionControl = cc == null ? config.congestionControl() : cc.name();
         into.sendMss = smss;
         into.peerWindowBytes = sndWnd;
         into.receiveWindowBytes = rcvEdge - rcvNxt;
@@ -922,11 +930,12 @@ public final class TcpConnection implements TimerQueue.Owner {
                 // Full acknowledgment (RFC 6582 step 3): leave recovery.
                 inRecovery = false;
                 dupAcks = 0;
-                cc.onExitRecovery(sndMax - sndUna);
+                cwnd.cwnd = Math.min(cwnd.ssthresh, Math.max(packets(sndMax - sndUna), 1) + 1);
+                cwnd.cwndCount = 0;
             } else {
                 // Partial acknowledgment: the next hole was lost too; retransmit it at once.
                 stack.counters().increment(Counter.TCP_RECOVERY_PARTIAL_ACKS);
-                cc.onPartialAck(acked);
+                cwnd.cwnd = Math.max(1, cwnd.cwnd - packets(acked) + (acked >= smss ? 1 : 0));
                 retransmitFirst(nowNs);
                 if (!partialAckSeen) {
                     partialAckSeen = true;
@@ -935,7 +944,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
         } else {
             dupAcks = 0;
-            cc.onAck(Math.min(acked, flightBefore));
+            cwnd.cwndLimited = true;
+            cc.congestionAvoidance(cwnd, ack, packets(Math.min(acked, flightBefore)), nowNs);
         }
         // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, else restart it.
         if (sndUna == sndMax) {
@@ -957,7 +967,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void duplicateAck(long nowNs) {
         dupAcks++;
         if (inRecovery) {
-            cc.onDuplicateAckInRecovery();
+            cwnd.cwnd++;
             tcp.markOutput(this);
             return;
         }
@@ -973,7 +983,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             inRecovery = true;
             partialAckSeen = false;
             limitedTransmitBytes = 0;
-            cc.onEnterRecovery(sndMax - sndUna);
+            cwnd.ssthresh = cc.ssthresh(cwnd);
+            cwnd.cwnd = cwnd.ssthresh + 3;
             fastRetransmits++;
             stack.counters().increment(Counter.TCP_FAST_RETRANSMITS);
             timing = false; // Karn: the timed segment may be the one retransmitted
@@ -1115,11 +1126,11 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (mtu > 0) {
             stack.ipv4().lowerPathMtu(remoteAddress, mtu, nowNs);
             int pathMtu = stack.ipv4().pathMtu(remoteAddress, nowNs);
-            int newSmss = Math.min(peerMss, pathMtu - 40) - (tsOk ? TIMESTAMP_OPTION_BYTES : 0);
+            int newSmss = clampMss(Math.min(peerMss, pathMtu - 40)) - (tsOk ? TIMESTAMP_OPTION_BYTES : 0);
             if (state.isSynchronized() && newSmss < smss) {
                 // Resend what is in flight in smaller segments, without a congestion response (RFC 1191 6.5).
                 smss = newSmss;
-                cc.onMssChange(smss);
+                cwnd.cwnd = Math.max(cwnd.cwnd, 1);
                 stack.counters().increment(Counter.TCP_PMTU_REDUCTIONS);
                 sndNxt = sndUna;
                 tcp.markOutput(this);
@@ -1171,13 +1182,13 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         // RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
         if (sndMax == sndUna && nowNs - lastSendNs > rtoNs && dataEnd() != sndNxt) {
-            cc.onIdleRestart(config.initialWindowSegments() * smss);
+            cwnd.cwnd = Math.min(cwnd.cwnd, config.initialWindowSegments());
         }
         boolean sent = false;
         while (true) {
             int dataEnd = dataEnd();
             int unsent = Math.max(0, dataEnd - sndNxt);
-            int window = Math.min(sndWnd, cc.cwnd() + limitedTransmitBytes);
+            int window = Math.min(sndWnd, cwnd.cwnd * smss + limitedTransmitBytes);
             int usable = sndUna + window - sndNxt;
             int maxSegment = tsoLimit();
             int length = Math.min(unsent, Math.max(0, Math.min(usable, maxSegment)));
@@ -1245,6 +1256,16 @@ public final class TcpConnection implements TimerQueue.Owner {
             sendAckNow(nowNs);
         }
         updateTimer();
+    }
+
+    /** The MSS after the socket's clamp (TCP_MAXSEG), if it has one. */
+    private int clampMss(int mss) {
+        return config.maxSegmentSize() > 0 ? Math.min(mss, config.maxSegmentSize()) : mss;
+    }
+
+    /** Packets (full segments, rounded up) in {@code bytes}. */
+    private int packets(int bytes) {
+        return (bytes + smss - 1) / smss;
     }
 
     /** Sequence number after the last byte the application queued. */
@@ -1411,7 +1432,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             terminate(nowNs);
             return;
         }
-        cc.onTimeout(sndMax - sndUna);
+        cwnd.ssthresh = cc.ssthresh(cwnd);
+        cwnd.cwnd = 1;
+        cwnd.cwndCount = 0;
         inRecovery = false;
         dupAcks = 0;
         limitedTransmitBytes = 0;

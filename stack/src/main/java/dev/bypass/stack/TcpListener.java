@@ -25,20 +25,18 @@ public final class TcpListener {
     private int head;
     private int count;
     private int halfOpen;
-    private int sendBufferBytes;
-    private int receiveBufferBytes;
+    private TcpConfig options;
     private Handler handler;
     private boolean closed;
     boolean readyMarked;
 
-    TcpListener(Tcp tcp, int address, int port, int backlog, int sendBufferBytes, int receiveBufferBytes) {
+    TcpListener(Tcp tcp, int address, int port, int backlog, TcpConfig options) {
         this.tcp = tcp;
         this.address = address;
         this.port = port;
         this.backlog = backlog;
         this.queue = new TcpConnection[backlog];
-        this.sendBufferBytes = sendBufferBytes;
-        this.receiveBufferBytes = receiveBufferBytes;
+        this.options = options;
     }
 
     public int port() {
@@ -72,7 +70,7 @@ public final class TcpListener {
         if (bytes <= 0) {
             throw new IllegalArgumentException("send buffer must be positive, got " + bytes);
         }
-        sendBufferBytes = bytes;
+        options = options.toBuilder().sendBufferBytes(bytes).build();
     }
 
     /** Receive buffer (the window advertised) of connections accepted from now on. */
@@ -80,15 +78,16 @@ public final class TcpListener {
         if (bytes <= 0 || bytes > (1 << 30)) {
             throw new IllegalArgumentException("receive buffer must be 1..1 GiB, got " + bytes);
         }
-        receiveBufferBytes = bytes;
+        options = options.toBuilder().receiveBufferBytes(bytes).build();
     }
 
-    int sendBufferBytes() {
-        return sendBufferBytes;
+    /** Per-socket settings of connections accepted from now on (Linux: inherited from the listener). */
+    public void options(TcpConfig options) {
+        this.options = java.util.Objects.requireNonNull(options, "options");
     }
 
-    int receiveBufferBytes() {
-        return receiveBufferBytes;
+    public TcpConfig options() {
+        return options;
     }
 
     /** The next established connection, or null if none waits. */
