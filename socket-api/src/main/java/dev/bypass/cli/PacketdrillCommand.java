@@ -28,6 +28,9 @@ public final class PacketdrillCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "print the script and actual packets of each failure")
     boolean verbose;
 
+    @Option(names = "--trace", description = "print every packet injected and seen and every call, as they happen")
+    boolean trace;
+
     @Option(names = "--notes", description = "print the settings and packets each run read and ignored, with why")
     boolean notes;
 
@@ -46,7 +49,7 @@ public final class PacketdrillCommand implements Callable<Integer> {
         int failed = 0;
         int skipped = 0;
         for (Path script : PacketdrillRunner.scripts(paths)) {
-            Result r = PacketdrillRunner.run(script);
+            Result r = PacketdrillRunner.run(script, trace ? l -> out.println("    " + l) : null);
             out.println(line(r));
             if (verbose && r.status() == Result.Status.FAIL && !r.details().isEmpty()) {
                 r.details().lines().forEach(l -> out.println("    " + l));
