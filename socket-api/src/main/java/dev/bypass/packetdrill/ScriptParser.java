@@ -222,7 +222,8 @@ final class ScriptParser {
             throw new ScriptSyntaxException(direction.line(), "window must be specified for inbound packets");
         }
         PacketSpec spec = new PacketSpec(inbound, flags, start.integer(), (int) len.integer(), ack, window, urgent, options);
-        if (spec.optionsLength() % 4 != 0) {
+        boolean modelled = options == null || options.stream().noneMatch(o -> o instanceof TcpOption.Unsupported);
+        if (modelled && spec.optionsLength() % 4 != 0) {
             throw new ScriptSyntaxException(direction.line(), "TCP options are not padded correctly to ensure TCP header is"
                 + " a multiple of 4 bytes: " + spec.optionsLength() % 4 + " excess bytes");
         }
