@@ -77,6 +77,8 @@ final class ScriptRun {
     private Event lastEvent;
     private long lastEventUs;
     private Pending pending;
+    /** A call the script expects to return at once that blocks: the clock runs until it returns. */
+    private SocketCalls.Call waiting;
 
     private ScriptRun(Script script, ScriptOptions options, Profile profile, Consumer<String> trace) {
         this.script = script;
@@ -496,7 +498,12 @@ final class ScriptRun {
             return;
         }
         SocketCalls.Outcome[] done = new SocketCalls.Outcome[1];
-        runUntil(() -> (done[0] = attempt(e, spec, call)) != null, nowNs + MAX_UNEXPECTED_BLOCK_NS);
+        waiting = call;
+        try {
+            runUntil(() -> (done[0] = attempt(e, spec, call)) != null, nowNs + MAX_UNEXPECTED_BLOCK_NS);
+        } finally {
+            waiting = null;
+        }
         if (done[0] == null) {
             throw failure(e, "runtime error in " + spec.name() + " call: the call blocks and does not return (the"
                 + " script gives it no ...end time)");
@@ -645,9 +652,18 @@ final class ScriptRun {
             + Units.seconds(nowUs()) + " sec and never settles");
     }
 
-    /** Moves the clock to the next deadline of the stack, or to {@code limitNs} if that comes first. */
+    /**
+     * Moves the clock to the next deadline of the stack or of a blocked call (a poll timeout), or to
+     * {@code limitNs} if that comes first.
+     */
     private void step(long limitNs) {
         long next = stack.nextDeadlineNs();
+        if (pending != null) {
+            next = Deadlines.earliest(next, pending.call().wakeAtNs());
+        }
+        if (waiting != null) {
+            next = Deadlines.earliest(next, waiting.wakeAtNs());
+        }
         if (next == Deadlines.NONE || next - limitNs > 0) {
             nowNs = limitNs;
         } else if (next - nowNs > 0) {

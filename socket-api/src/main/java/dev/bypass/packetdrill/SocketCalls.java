@@ -40,6 +40,11 @@ final class SocketCalls {
     /** A call in progress: {@link #attempt()} returns null while it would block. */
     interface Call {
         Outcome attempt();
+
+        /** When the call returns on its own if nothing else happens (a poll timeout), or Long.MAX_VALUE. */
+        default long wakeAtNs() {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** A call the script got wrong at run time ({@code runtime error in X call: ...}). */
@@ -841,29 +846,37 @@ final class SocketCalls {
         }
         long timeoutMs = scalar(a.get(2));
         long deadlineNs = timeoutMs < 0 ? Long.MAX_VALUE : run.nowNs() + timeoutMs * 1_000_000L;
-        return () -> {
-            long[] revents = new long[polls.size()];
-            int ready = 0;
-            for (int i = 0; i < polls.size(); i++) {
-                long[] p = polls.get(i);
-                ScriptSocket sock = fds.get((int) p[0]);
-                long mask = sock == null ? Linux.POLLNVAL : pollMask(sock);
-                revents[i] = mask & (p[1] | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL);
-                if (revents[i] != 0) {
-                    ready++;
+        return new Call() {
+            @Override
+            public Outcome attempt() {
+                long[] revents = new long[polls.size()];
+                int ready = 0;
+                for (int i = 0; i < polls.size(); i++) {
+                    long[] p = polls.get(i);
+                    ScriptSocket sock = fds.get((int) p[0]);
+                    long mask = sock == null ? Linux.POLLNVAL : pollMask(sock);
+                    revents[i] = mask & (p[1] | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL);
+                    if (revents[i] != 0) {
+                        ready++;
+                    }
                 }
-            }
-            if (ready == 0 && run.nowNs() - deadlineNs < 0) {
-                return null;
-            }
-            String mismatch = null;
-            for (int i = 0; i < polls.size() && mismatch == null; i++) {
-                if (revents[i] != polls.get(i)[2]) {
-                    mismatch = "Expected revents of " + pollNames(polls.get(i)[2]) + " but got "
-                        + pollNames(revents[i]) + " for pollfd " + i;
+                if (ready == 0 && run.nowNs() - deadlineNs < 0) {
+                    return null;
                 }
+                String mismatch = null;
+                for (int i = 0; i < polls.size() && mismatch == null; i++) {
+                    if (revents[i] != polls.get(i)[2]) {
+                        mismatch = "Expected revents of " + pollNames(polls.get(i)[2]) + " but got "
+                            + pollNames(revents[i]) + " for pollfd " + i;
+                    }
+                }
+                return new Outcome(ready, 0, mismatch);
             }
-            return new Outcome(ready, 0, mismatch);
+
+            @Override
+            public long wakeAtNs() {
+                return deadlineNs;
+            }
         };
     }
 

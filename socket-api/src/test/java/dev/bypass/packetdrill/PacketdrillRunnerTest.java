@@ -107,6 +107,18 @@ class PacketdrillRunnerTest {
     }
 
     @Test
+    void poll_blocks_until_its_timeout_or_an_event() {
+        assertEquals(Result.Status.PASS, run(PASSIVE_OPEN + """
+            +0...0.050 poll([{fd=4, events=POLLIN, revents=0}], 1, 50) = 0
+            +.1...0.120 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
+            +.02 < P. 1:11(10) ack 1 win 257
+            """).status());
+        assertResult(run(PASSIVE_OPEN + "+0...0.010 poll([{fd=4, events=POLLIN, revents=0}], 1, 30) = 0\n"),
+            Result.Status.FAIL, "t.pkt:9: timing error: expected system call return at 0.020000 sec but happened at"
+            + " 0.040000 sec");
+    }
+
+    @Test
     void relative_times_follow_the_previous_event_and_tolerance_grows_with_the_gap() {
         // The FIN goes out 0.5 s after close: +0.5 from the close passes; with 12.5% of 0.5 s as tolerance,
         // 60 ms late still passes, 70 ms does not.
