@@ -17,10 +17,10 @@ import picocli.CommandLine.Spec;
 /** {@code bypass packetdrill PATH...}: runs packetdrill scripts against bypass on a virtual clock. */
 @Command(name = "packetdrill", mixinStandardHelpOptions = true,
     description = {"Runs packetdrill scripts (.pkt) against bypass on a virtual clock.", "",
-        "Each script runs on a fresh stack: its shell block (defaults.sh, sysctl lines) is read as the profile,",
-        "socket calls map onto bypass's API, '<' lines are injected and '>' lines checked with packetdrill's",
-        "tolerance. Directories are searched for .pkt files. A script using what bypass does not model is",
-        "skipped with the reason. Exits 1 if any script failed."})
+        "Each script runs on a fresh stack. Its shell block (defaults.sh, sysctl lines) is read as the profile;"
+            + " socket calls map onto bypass's API; '<' lines are injected and '>' lines checked, with packetdrill's"
+            + " tolerance. Directories are searched for .pkt files. A script using what bypass does not model is"
+            + " skipped, with the reason. Exits 1 if any script failed."})
 public final class PacketdrillCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "scripts or directories of scripts")
     List<Path> paths;
