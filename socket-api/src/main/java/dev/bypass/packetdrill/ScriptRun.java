@@ -245,6 +245,20 @@ final class ScriptRun {
                 throw failure(p.event(), "runtime error: exiting while a blocking system call is in progress");
             }
         }
+        noteUncheckedTail();
+    }
+
+    /** Segments sent after the last {@code >} line are not checked (as packetdrill); they are noted. */
+    private void noteUncheckedTail() {
+        ScriptDevice.Sent sent;
+        while ((sent = device.poll()) != null) {
+            Wire.Outbound o = Wire.parse(sent.bytes());
+            if (o instanceof Wire.Tcp tcp && underTest != null && underTest.localPort == tcp.segment().srcPort()
+                && underTest.remotePort == tcp.segment().dstPort()) {
+                note("sent after the last '>' line, not checked (as packetdrill): " + Units.seconds(sent.nowNs() / 1000)
+                    + " " + SegmentFormat.actual(underTest.sequenceToScript(tcp.segment())));
+            }
+        }
     }
 
     /** Resolves relative times as packetdrill's adjust_relative_event_times. */
