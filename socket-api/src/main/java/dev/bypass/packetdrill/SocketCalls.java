@@ -591,7 +591,7 @@ final class SocketCalls {
                      Linux.TCP_SYNCNT, Linux.TCP_CONGESTION -> null;
                 case Linux.TCP_CORK -> call + "(TCP_CORK): corking is not in bypass";
                 case Linux.TCP_QUICKACK -> call + "(TCP_QUICKACK): bypass has no quick-ACK switch";
-                case Linux.TCP_INFO -> call + "(TCP_INFO) as a raw struct is not supported (use %{ }% blocks)";
+                case Linux.TCP_INFO -> set ? call + "(TCP_INFO) cannot be set" : null;
                 default -> call + "(" + option + ") is not supported by bypass";
             };
         }
@@ -798,6 +798,7 @@ final class SocketCalls {
                     case Linux.TCP_KEEPINTVL -> sock.options.build().keepAliveIntervalNs() / 1_000_000_000L;
                     case Linux.TCP_KEEPCNT -> sock.options.build().keepAliveProbes();
                     case Linux.TCP_SYNCNT -> sock.synCount > 0 ? sock.synCount : run.profile().synRetries();
+                    case Linux.TCP_INFO -> tcpInfoHead(c);
                     default -> throw new IllegalStateException("option " + name);
                 };
             }
@@ -812,6 +813,19 @@ final class SocketCalls {
             }
             return new Outcome(0, 0, mismatch);
         };
+    }
+
+    /**
+     * The first four bytes of Linux's struct tcp_info as an int, which is what packetdrill compares for
+     * {@code getsockopt(fd, SOL_TCP, TCP_INFO, [v], [4])}: state, ca_state, retransmits, probes.
+     */
+    private static long tcpInfoHead(TcpConnection c) {
+        if (c == null) {
+            return 7; // TCP_CLOSE
+        }
+        TcpInfo info = c.info(new TcpInfo());
+        return (info.field("tcpi_state") & 0xFF) | (info.field("tcpi_ca_state") & 0xFF) << 8
+            | (info.field("tcpi_retransmits") & 0xFF) << 16 | (info.field("tcpi_probes") & 0xFF) << 24;
     }
 
     /** Linux's TCP_MAXSEG: the user's clamp on an unconnected or listening socket, else the send MSS. */

@@ -107,6 +107,24 @@ class PacketdrillRunnerTest {
     }
 
     @Test
+    void socket_options_are_read_back_as_linux_reports_them() {
+        assertEquals(Result.Status.PASS, run(PASSIVE_OPEN + """
+            +0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [21000], 4) = 0
+            +0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [42000], [4]) = 0
+            +0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1460], [4]) = 0
+            +0 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+            +0 getsockopt(4, SOL_TCP, TCP_NODELAY, [1], [4]) = 0
+            +0 getsockopt(4, SOL_TCP, TCP_CONGESTION, "cubic", [5]) = 0
+            +0 getsockopt(4, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
+            +0 getsockopt(4, SOL_TCP, TCP_INFO, [1], [4]) = 0
+            +0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
+            +0 ioctl(4, SIOCINQ, [0]) = 0
+            """).status());
+        assertResult(run(PASSIVE_OPEN + "+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1000], [4]) = 0\n"),
+            Result.Status.FAIL, "Bad getsockopt optval: expected: 1000 actual: 1460");
+    }
+
+    @Test
     void poll_blocks_until_its_timeout_or_an_event() {
         assertEquals(Result.Status.PASS, run(PASSIVE_OPEN + """
             +0...0.050 poll([{fd=4, events=POLLIN, revents=0}], 1, 50) = 0
