@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /** Loss recovery: RTO (RFC 6298) with Karn and backoff, fast retransmit and NewReno (RFC 5681, 6582). */
 class TcpRetransmissionTest {
-    final TcpFixture f = new TcpFixture();
+    // NewReno recovery is what these tests check: pin Reno (the default is CUBIC).
+    final TcpFixture f = new TcpFixture(TcpConfig.builder().congestionControl("reno").build());
 
     /** An established connection whose handshake took {@code rttMs}: one RTT sample, SRTT = R, RTTVAR = R/2. */
     private TcpConnection withRtt(long rttMs) {
