@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * quick-ACK mode (immediate ACKs for the first segments of a connection, and for each second full-sized
  * segment), delayed-ACK timeouts adapted between 40 and 200 ms, autocorking of small writes
  * ({@code tcp_autocorking}), SACK compression ({@code tcp_comp_sack_*}), TCP small queues
- * ({@code tcp_limit_output_bytes}), pacing, and receive and send buffer autotuning.
+ * ({@code tcp_limit_output_bytes}), pacing, receive and send buffer autotuning, and Linux 6.x's constant 1 s
+ * timeouts for the first SYN retries ({@code tcp_syn_linear_timeouts} = 4; bypass doubles from the first,
+ * as Linux with 0).
  */
 public final class LinuxProfile {
     /**

@@ -160,6 +160,15 @@ final class Sysctls {
                     p.skip("sysctl " + name + "=" + v + ": TCP_NOTSENT_LOWAT is not in bypass");
                 }
             }
+            case "net.ipv4.tcp_syn_linear_timeouts" -> {
+                // Linux 6.x retries the first N SYNs and SYN-ACKs at a constant 1 s; bypass doubles from the
+                // first retry (RFC 6298 5.5), which is Linux with 0.
+                if (number(v) == 0) {
+                    p.note(name + "=0: SYN timeouts double from the first retry, as bypass's");
+                } else {
+                    p.skip("sysctl " + name + "=" + v + ": bypass doubles SYN timeouts from the first retry (as 0)");
+                }
+            }
             case "net.core.default_qdisc" -> {
                 if (v.equals("fq")) {
                     p.skip("sysctl " + name + "=fq: pacing (the fq qdisc) is not in bypass");

@@ -48,6 +48,14 @@ class TcpInfoAssertionsTest {
     }
 
     @Test
+    void bitwise_operators_for_flag_fields() {
+        holds("assert tcpi_snd_cwnd & 2 == 2");
+        holds("assert (tcpi_snd_cwnd | 5) == 15 and (tcpi_snd_cwnd ^ 2) == 8 and ~0 == -1");
+        holds("assert 1 << 4 == 16 and tcpi_snd_cwnd >> 1 == 5");
+        holds("assert tcpi_snd_cwnd & TCPI_OPT_SACK");
+    }
+
+    @Test
     void booleans_and_constants() {
         holds("assert not tcpi_snd_cwnd == 11");
         holds("assert tcpi_snd_cwnd == 11 or tcpi_snd_cwnd == 10");
