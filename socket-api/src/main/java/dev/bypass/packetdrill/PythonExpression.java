@@ -335,7 +335,8 @@ final class PythonExpression {
             char c = text.charAt(i);
             if (Character.isWhitespace(c)) {
                 i++;
-            } else if (Character.isDigit(c) || (c == '.' && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)))) {
+            } else if (Character.isDigit(c)
+                || (c == '.' && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)))) {
                 int start = i;
                 if (text.startsWith("0x", i) || text.startsWith("0X", i)) {
                     i += 2;

@@ -221,8 +221,10 @@ final class ScriptRun {
                 throw failure(e, "first event should be at time 0");
             }
             Timing t = timing(e);
-            if (lastEvent != null && !lastEvent.time().relative() && !e.time().relative() && t.startUs() < lastEventUs) {
-                throw failure(e, "time goes backward in script from " + lastEventUs + " usec to " + t.startUs() + " usec");
+            boolean bothAbsolute = lastEvent != null && !lastEvent.time().relative() && !e.time().relative();
+            if (bothAbsolute && t.startUs() < lastEventUs) {
+                throw failure(e, "time goes backward in script from " + lastEventUs + " usec to " + t.startUs()
+                    + " usec");
             }
             switch (e.action()) {
                 case Event.Packet p when p.spec().inbound() -> inbound(e, t, p.spec());
@@ -364,7 +366,8 @@ final class ScriptRun {
             throw packetFailure(e, t, spec, "bad outbound IP checksum", List.of(new Sniffed(actual, timeUs, false)));
         }
         actual = c.timestampToScript(actual, spec);
-        long tsTolerance = Math.max(options.toleranceUsecs(), (long) (options.tolerancePercent() / 100.0 * t.startUs()));
+        long tsTolerance = Math.max(options.toleranceUsecs(),
+            (long) (options.tolerancePercent() / 100.0 * t.startUs()));
         String error = OutboundCheck.verify(spec, actual, tsTolerance, options.tsTickUsecs());
         if (error == null) {
             error = timeError(t, timeUs, "outbound packet");

@@ -233,7 +233,8 @@ final class SocketCalls {
         boolean fdCheck = s.name().equals("socket") || s.name().equals("accept");
         if (fdCheck && expected >= 0) {
             if (o.result() < 0) {
-                return "Expected non-negative result but got " + o.result() + " with errno " + Linux.describeErrno(o.errno());
+                return "Expected non-negative result but got " + o.result() + " with errno "
+                    + Linux.describeErrno(o.errno());
             }
         } else if (o.result() != expected) {
             return "Expected result " + expected + " but got " + o.result() + " with errno "
@@ -579,7 +580,8 @@ final class SocketCalls {
         String option = optionName(level, name);
         if (level == Linux.SOL_SOCKET) {
             return switch (name) {
-                case Linux.SO_REUSEADDR, Linux.SO_REUSEPORT, Linux.SO_KEEPALIVE, Linux.SO_SNDBUF, Linux.SO_RCVBUF -> null;
+                case Linux.SO_REUSEADDR, Linux.SO_REUSEPORT, Linux.SO_KEEPALIVE, Linux.SO_SNDBUF,
+                     Linux.SO_RCVBUF -> null;
                 case Linux.SO_LINGER -> null;
                 case Linux.SO_ERROR -> set ? option + " cannot be set" : null;
                 default -> call + "(" + option + ") is not supported by bypass";
@@ -792,7 +794,7 @@ final class SocketCalls {
                 };
             } else {
                 actual = switch (name) {
-                    case Linux.TCP_NODELAY -> c != null ? (c.noDelay() ? 1 : 0) : (sock.options.build().noDelay() ? 1 : 0);
+                    case Linux.TCP_NODELAY -> (c != null ? c.noDelay() : sock.options.build().noDelay()) ? 1 : 0;
                     case Linux.TCP_MAXSEG -> maxSegment(sock);
                     case Linux.TCP_KEEPIDLE -> sock.options.build().keepAliveIdleNs() / 1_000_000_000L;
                     case Linux.TCP_KEEPINTVL -> sock.options.build().keepAliveIntervalNs() / 1_000_000_000L;

@@ -45,7 +45,8 @@ class PacketdrillCommandTest {
         assertTrue(ok[1].endsWith("1 passed, 0 failed, 0 skipped\n"), ok[1]);
         String[] v = run("packetdrill", "-v", "src/test/packetdrill/runner/wrong-expectation.pkt");
         assertTrue(v[1].contains("    script packet:  0.000000 S. 0:0(0) ack 1 <mss 1460,nop,wscale 6>"), v[1]);
-        assertTrue(v[1].contains("    actual packet:  0.000000 S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>"), v[1]);
+        assertTrue(v[1].contains("    actual packet:  0.000000 S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>"),
+            v[1]);
     }
 
     @Test

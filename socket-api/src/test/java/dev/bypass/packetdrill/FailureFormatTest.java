@@ -76,7 +76,8 @@ class FailureFormatTest {
         PacketSpec expected = spec("> . 1:1(0) ack 1 <nop,nop,TS val 200 ecr 201>");
         assertNull(OutboundCheck.verify(expected, ack, 4000, 0), "no tick: TS val and ecr are not checked");
         assertNull(OutboundCheck.verify(expected, ack, 40_000, 1000));
-        assertEquals("bad outbound TCP timestamp value, tolerance 4000", OutboundCheck.verify(expected, ack, 4000, 1000));
+        assertEquals("bad outbound TCP timestamp value, tolerance 4000",
+            OutboundCheck.verify(expected, ack, 4000, 1000));
     }
 
     @Test

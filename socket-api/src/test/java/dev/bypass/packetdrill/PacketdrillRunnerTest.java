@@ -190,7 +190,8 @@ class PacketdrillRunnerTest {
         PacketdrillRunner.run(Path.of("t.pkt"), PASSIVE_OPEN, trace::add);
         assertTrue(trace.contains("inbound injected packet:  0.000000 S 0:0(0) win 65535 <mss 1460,nop,wscale 7>"),
             trace.toString());
-        assertTrue(trace.contains("outbound sniffed packet:  0.000000 S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>"),
+        assertTrue(trace.contains(
+            "outbound sniffed packet:  0.000000 S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>"),
             trace.toString());
         assertTrue(trace.contains("accept returned:  0.010000 4"), trace.toString());
     }

@@ -35,8 +35,8 @@ class PacketdrillScriptsTest {
                 String why = known.get(name);
                 if (why != null) {
                     assertEquals(Result.Status.FAIL, r.status(), name + " is listed in known-failures.txt (" + why
-                        + ") but " + (r.status() == Result.Status.PASS ? "passes: remove its line." : "skips: update its"
-                        + " line. ") + r.message());
+                        + ") but " + (r.status() == Result.Status.PASS ? "passes: remove its line. "
+                        : "skips: update its line. ") + r.message());
                     return;
                 }
                 switch (r.status()) {

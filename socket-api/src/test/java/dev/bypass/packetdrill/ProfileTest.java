@@ -174,7 +174,8 @@ class ProfileTest {
     @Test
     void a_command_in_the_body_skips_unless_it_is_the_restore_script() {
         assertNull(ShellBlock.bodyCommandSkipReason("/tmp/sysctl_restore_${PPID}.sh"));
-        assertTrue(ShellBlock.bodyCommandSkipReason("tc qdisc replace dev tun0 root pfifo limit 0").contains("tc qdisc"));
+        assertTrue(ShellBlock.bodyCommandSkipReason("tc qdisc replace dev tun0 root pfifo limit 0")
+            .contains("tc qdisc"));
     }
 
     @Test
@@ -189,7 +190,8 @@ class ProfileTest {
         assertEquals(10000, o.toleranceUsecs());
         assertEquals(1000, o.tsTickUsecs());
         assertNull(o.skipReason());
-        assertTrue(ScriptOptions.from(List.of(java.util.Map.entry("ip_version", "ipv6"))).skipReason().contains("IPv4"));
+        assertTrue(ScriptOptions.from(List.of(java.util.Map.entry("ip_version", "ipv6"))).skipReason()
+            .contains("IPv4"));
         assertTrue(ScriptOptions.from(List.of(java.util.Map.entry("mss", "1000"))).skipReason().contains("--mss"));
     }
 }

@@ -52,12 +52,14 @@ class TestedConnectionTest {
         TestedConnection c = passive();
         Segment out = new Segment(8080, 48001, 0x10, 0xFFFF_FF01L, 1001, 500, 0,
             List.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamp(5_000_000, 7)), 0, true);
-        Segment mapped = c.timestampToScript(c.sequenceToScript(out), spec("> . 1:1(0) ack 1 <nop,nop,TS val 100 ecr 7>"));
+        Segment mapped = c.timestampToScript(c.sequenceToScript(out),
+            spec("> . 1:1(0) ack 1 <nop,nop,TS val 100 ecr 7>"));
         assertEquals(new TcpOption.Timestamp(100, 7), mapped.options().get(2));
         Segment later = new Segment(8080, 48001, 0x10, 0xFFFF_FF01L, 1001, 500, 0,
             List.of(new TcpOption.Nop(), new TcpOption.Nop(), new TcpOption.Timestamp(5_000_040, 7)), 0, true);
         Segment laterMapped = c.timestampToScript(later, spec("> . 1:1(0) ack 1 <nop,nop,TS val 999 ecr 7>"));
-        assertEquals(new TcpOption.Timestamp(140, 7), laterMapped.options().get(2), "offset from the first TS val seen");
+        assertEquals(new TcpOption.Timestamp(140, 7), laterMapped.options().get(2),
+            "offset from the first TS val seen");
 
         Segment in = c.inboundToLive(spec("< . 1:1(0) ack 1 win 5 <nop,nop,TS val 8 ecr 100>"), false);
         assertEquals(new TcpOption.Timestamp(8, 5_000_000), in.options().get(2));
