@@ -17,16 +17,19 @@ import picocli.CommandLine.Spec;
 /** {@code bypass packetdrill PATH...}: runs packetdrill scripts against bypass on a virtual clock. */
 @Command(name = "packetdrill", mixinStandardHelpOptions = true,
     description = {"Runs packetdrill scripts (.pkt) against bypass on a virtual clock.", "",
-        "Each script runs on a fresh stack: its shell block (defaults.sh, sysctl lines) is read as the profile,",
-        "socket calls map onto bypass's API, '<' lines are injected and '>' lines checked with packetdrill's",
-        "tolerance. Directories are searched for .pkt files. A script using what bypass does not model is",
-        "skipped with the reason. Exits 1 if any script failed."})
+        "Each script runs on a fresh stack. Its shell block (defaults.sh, sysctl lines) is read as the profile;"
+            + " socket calls map onto bypass's API; '<' lines are injected and '>' lines checked, with packetdrill's"
+            + " tolerance. Directories are searched for .pkt files. A script using what bypass does not model is"
+            + " skipped, with the reason. Exits 1 if any script failed."})
 public final class PacketdrillCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "scripts or directories of scripts")
     List<Path> paths;
 
     @Option(names = {"-v", "--verbose"}, description = "print the script and actual packets of each failure")
     boolean verbose;
+
+    @Option(names = "--trace", description = "print every packet injected and seen and every call, as they happen")
+    boolean trace;
 
     @Option(names = "--notes", description = "print the settings and packets each run read and ignored, with why")
     boolean notes;
@@ -46,7 +49,7 @@ public final class PacketdrillCommand implements Callable<Integer> {
         int failed = 0;
         int skipped = 0;
         for (Path script : PacketdrillRunner.scripts(paths)) {
-            Result r = PacketdrillRunner.run(script);
+            Result r = PacketdrillRunner.run(script, trace ? l -> out.println("    " + l) : null);
             out.println(line(r));
             if (verbose && r.status() == Result.Status.FAIL && !r.details().isEmpty()) {
                 r.details().lines().forEach(l -> out.println("    " + l));

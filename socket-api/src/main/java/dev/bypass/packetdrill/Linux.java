@@ -179,6 +179,9 @@ final class Linux {
 
     /** {@code strerror(errno)}. */
     static String strerror(int errno) {
+        if (errno == 0) {
+            return "Success";
+        }
         String[] e = ERRNO.get(errno);
         return e == null ? "Unknown error " + errno : e[1];
     }

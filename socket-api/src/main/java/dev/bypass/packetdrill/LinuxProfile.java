@@ -11,6 +11,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Where Linux has no single number (buffer autotuning), the constant says which bound bypass takes and
  * why. Where bypass has a knob Linux lacks, {@link #tcpConfig()} keeps bypass's default.
+ *
+ * <p>Linux behaviours on by default that bypass does not have (so no knob here; scripts show them):
+ * quick-ACK mode (immediate ACKs for the first segments of a connection, and for each second full-sized
+ * segment), delayed-ACK timeouts adapted between 40 and 200 ms, autocorking of small writes
+ * ({@code tcp_autocorking}), SACK compression ({@code tcp_comp_sack_*}), TCP small queues
+ * ({@code tcp_limit_output_bytes}), pacing, receive and send buffer autotuning, and Linux 6.x's constant 1 s
+ * timeouts for the first SYN retries ({@code tcp_syn_linear_timeouts} = 4; bypass doubles from the first,
+ * as Linux with 0).
  */
 public final class LinuxProfile {
     /**

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -21,17 +22,27 @@ public final class PacketdrillRunner {
 
     /** Runs one script file. */
     public static Result run(Path script) {
+        return run(script, (Consumer<String>) null);
+    }
+
+    /** Runs one script file; {@code trace} (or null) gets each packet and call as it happens. */
+    public static Result run(Path script, Consumer<String> trace) {
         String text;
         try {
             text = Files.readString(script, StandardCharsets.UTF_8);
         } catch (IOException e) {
             return Result.fail(script, script + ": cannot read: " + e.getMessage(), List.of());
         }
-        return run(script, text);
+        return run(script, text, trace);
     }
 
     /** Runs a script given as text ({@code path} names it in messages and anchors its shell paths). */
     public static Result run(Path path, String text) {
+        return run(path, text, null);
+    }
+
+    /** As {@link #run(Path, String)}, tracing each packet and call to {@code trace} (or null). */
+    public static Result run(Path path, String text, Consumer<String> trace) {
         Script script;
         try {
             script = ScriptParser.parse(path, text);
@@ -42,7 +53,7 @@ public final class PacketdrillRunner {
         ScriptOptions options = ScriptOptions.from(script.options());
         Path dir = path.toAbsolutePath().getParent();
         Profile profile = ShellBlock.profile(script.initCommand(), dir);
-        return ScriptRun.run(script, options, profile);
+        return ScriptRun.run(script, options, profile, trace);
     }
 
     /** The {@code .pkt} files under each path (a file is taken as is), each directory's in sorted order. */

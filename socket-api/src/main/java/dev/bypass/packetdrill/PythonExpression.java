@@ -9,7 +9,8 @@ import java.util.function.Function;
 /**
  * The Python expressions packetdrill's {@code %{ }%} blocks use in assertions, parsed and evaluated
  * without Python: integers (decimal and hex), floats, strings, tuples, names, {@code + - * / // % **},
- * comparisons (chained, as Python chains them), {@code and or not}, parentheses, {@code True}/{@code False},
+ * bitwise {@code | ^ & << >> ~} (for flag fields such as {@code tcpi_options}), comparisons (chained, as
+ * Python chains them), {@code and or not}, parentheses, {@code True}/{@code False},
  * {@code abs min max int}, and {@code 'fmt' % values} for assertion messages. Values follow Python's
  * rules: {@code /} is true division, {@code //} and {@code %} floor, {@code True == 1}.
  */
@@ -63,6 +64,7 @@ final class PythonExpression {
             return switch (op) {
                 case "not" -> !truthy(v);
                 case "-" -> v instanceof Double d ? (Object) (-d) : (Object) (-integer(v));
+                case "~" -> ~integer(v);
                 default -> number(v);
             };
         }
@@ -210,6 +212,20 @@ final class PythonExpression {
         if (op.equals("%") && a instanceof String format) {
             return format(format, b instanceof List<?> l ? l : List.of(b));
         }
+        switch (op) {
+            case "|":
+                return integer(a) | integer(b);
+            case "^":
+                return integer(a) ^ integer(b);
+            case "&":
+                return integer(a) & integer(b);
+            case "<<":
+                return integer(a) << integer(b);
+            case ">>":
+                return integer(a) >> integer(b);
+            default:
+                break;
+        }
         Object x = number(a);
         Object y = number(b);
         boolean ints = x instanceof Long && y instanceof Long;
@@ -319,7 +335,8 @@ final class PythonExpression {
             char c = text.charAt(i);
             if (Character.isWhitespace(c)) {
                 i++;
-            } else if (Character.isDigit(c) || (c == '.' && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)))) {
+            } else if (Character.isDigit(c)
+                || (c == '.' && i + 1 < text.length() && Character.isDigit(text.charAt(i + 1)))) {
                 int start = i;
                 if (text.startsWith("0x", i) || text.startsWith("0X", i)) {
                     i += 2;
@@ -348,10 +365,10 @@ final class PythonExpression {
                 i = end + 1;
             } else {
                 String two = i + 1 < text.length() ? text.substring(i, i + 2) : "";
-                if (List.of("==", "!=", "<=", ">=", "//", "**").contains(two)) {
+                if (List.of("==", "!=", "<=", ">=", "//", "**", "<<", ">>").contains(two)) {
                     tokens.add(two);
                     i += 2;
-                } else if ("+-*/%<>(),".indexOf(c) >= 0) {
+                } else if ("+-*/%<>(),|^&~".indexOf(c) >= 0) {
                     tokens.add(String.valueOf(c));
                     i++;
                 } else {
@@ -419,15 +436,47 @@ final class PythonExpression {
         private Node comparison() {
             List<Node> operands = new ArrayList<>();
             List<String> ops = new ArrayList<>();
-            operands.add(sum());
+            operands.add(bitOr());
             while (List.of("==", "!=", "<", "<=", ">", ">=").contains(peek())) {
                 ops.add(tokens.get(pos++));
-                operands.add(sum());
+                operands.add(bitOr());
             }
             if (peek().equals("is") || peek().equals("in")) {
                 throw new Unsupported("'" + peek() + "' comparisons");
             }
             return ops.isEmpty() ? operands.get(0) : new Comparison(List.copyOf(operands), List.copyOf(ops));
+        }
+
+        private Node bitOr() {
+            Node n = bitXor();
+            while (eat("|")) {
+                n = new Binary("|", n, bitXor());
+            }
+            return n;
+        }
+
+        private Node bitXor() {
+            Node n = bitAnd();
+            while (eat("^")) {
+                n = new Binary("^", n, bitAnd());
+            }
+            return n;
+        }
+
+        private Node bitAnd() {
+            Node n = shift();
+            while (eat("&")) {
+                n = new Binary("&", n, shift());
+            }
+            return n;
+        }
+
+        private Node shift() {
+            Node n = sum();
+            while (peek().equals("<<") || peek().equals(">>")) {
+                n = new Binary(tokens.get(pos++), n, sum());
+            }
+            return n;
         }
 
         private Node sum() {
@@ -447,7 +496,7 @@ final class PythonExpression {
         }
 
         private Node factor() {
-            if (peek().equals("-") || peek().equals("+")) {
+            if (peek().equals("-") || peek().equals("+") || peek().equals("~")) {
                 return new Unary(tokens.get(pos++), factor());
             }
             Node base = atom();

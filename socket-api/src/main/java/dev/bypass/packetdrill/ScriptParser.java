@@ -150,8 +150,8 @@ final class ScriptParser {
         if (t.kind() == Kind.ELLIPSIS || t.kind() == Kind.WORD) {
             return new Event.Syscall(syscall());
         }
-        throw new ScriptSyntaxException(t.line(), "expected a packet, a system call, a command or a code block after the"
-            + " time, found " + t);
+        throw new ScriptSyntaxException(t.line(),
+            "expected a packet, a system call, a command or a code block after the time, found " + t);
     }
 
     // ----------------------------------------------------------------------------------------- packets
@@ -216,15 +216,18 @@ final class ScriptParser {
             options = options();
         }
         if (options == null && inbound) {
-            throw new ScriptSyntaxException(direction.line(), "<...> for TCP options can only be used with outbound packets");
+            throw new ScriptSyntaxException(direction.line(),
+                "<...> for TCP options can only be used with outbound packets");
         }
         if (window < 0 && inbound) {
             throw new ScriptSyntaxException(direction.line(), "window must be specified for inbound packets");
         }
-        PacketSpec spec = new PacketSpec(inbound, flags, start.integer(), (int) len.integer(), ack, window, urgent, options);
-        if (spec.optionsLength() % 4 != 0) {
-            throw new ScriptSyntaxException(direction.line(), "TCP options are not padded correctly to ensure TCP header is"
-                + " a multiple of 4 bytes: " + spec.optionsLength() % 4 + " excess bytes");
+        PacketSpec spec = new PacketSpec(inbound, flags, start.integer(), (int) len.integer(), ack, window, urgent,
+            options);
+        boolean modelled = options == null || options.stream().noneMatch(o -> o instanceof TcpOption.Unsupported);
+        if (modelled && spec.optionsLength() % 4 != 0) {
+            throw new ScriptSyntaxException(direction.line(), "TCP options are not padded correctly to ensure TCP"
+                + " header is a multiple of 4 bytes: " + spec.optionsLength() % 4 + " excess bytes");
         }
         if (spec.optionsLength() > TcpHeader.MAX_LENGTH - TcpHeader.MIN_LENGTH) {
             throw new ScriptSyntaxException(direction.line(), "TCP header too large");

@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -57,8 +58,8 @@ final class ScriptRun {
     private record Pending(Event event, SyscallSpec spec, SocketCalls.Call call, long startUs, long endUs) {
     }
 
-    /** Segments taken for one {@code >} line: live values, and when the last left. */
-    private record Sniffed(List<Segment> segments, long timeUs, boolean ipChecksumOk) {
+    /** A segment taken for a {@code >} line (script sequence space), and when it left. */
+    private record Sniffed(Segment segment, long timeUs, boolean ipChecksumOk) {
     }
 
     private final Script script;
@@ -67,6 +68,7 @@ final class ScriptRun {
     private final ScriptDevice device;
     private final NetworkStack stack;
     private final SocketCalls calls;
+    private final Consumer<String> trace;
     private final Set<String> notes = new LinkedHashSet<>();
     private final List<TestedConnection> children = new ArrayList<>();
     private long nowNs;
@@ -75,9 +77,12 @@ final class ScriptRun {
     private Event lastEvent;
     private long lastEventUs;
     private Pending pending;
+    /** A call the script expects to return at once that blocks: the clock runs until it returns. */
+    private SocketCalls.Call waiting;
 
-    private ScriptRun(Script script, ScriptOptions options, Profile profile) {
+    private ScriptRun(Script script, ScriptOptions options, Profile profile, Consumer<String> trace) {
         this.script = script;
+        this.trace = trace;
         this.options = options;
         this.profile = profile;
         this.device = new ScriptDevice(options.mtu(), profile.tso());
@@ -94,8 +99,11 @@ final class ScriptRun {
         this.calls = new SocketCalls(this);
     }
 
-    /** Runs a script that parsed, with its options and profile; never throws for the script's faults. */
-    static Result run(Script script, ScriptOptions options, Profile profile) {
+    /**
+     * Runs a script that parsed, with its options and profile; never throws for the script's faults.
+     * {@code trace} (or null) gets a line per packet injected or seen and per system call, as packetdrill -v.
+     */
+    static Result run(Script script, ScriptOptions options, Profile profile, Consumer<String> trace) {
         List<String> notes = new ArrayList<>(options.notes());
         notes.addAll(profile.notes());
         if (options.skipReason() != null) {
@@ -108,7 +116,7 @@ final class ScriptRun {
         if (unsupported != null) {
             return Result.skip(script.path(), unsupported, notes);
         }
-        ScriptRun run = new ScriptRun(script, options, profile);
+        ScriptRun run = new ScriptRun(script, options, profile, trace);
         try {
             run.execute();
             notes.addAll(run.notes);
@@ -213,8 +221,10 @@ final class ScriptRun {
                 throw failure(e, "first event should be at time 0");
             }
             Timing t = timing(e);
-            if (lastEvent != null && !lastEvent.time().relative() && !e.time().relative() && t.startUs() < lastEventUs) {
-                throw failure(e, "time goes backward in script from " + lastEventUs + " usec to " + t.startUs() + " usec");
+            boolean bothAbsolute = lastEvent != null && !lastEvent.time().relative() && !e.time().relative();
+            if (bothAbsolute && t.startUs() < lastEventUs) {
+                throw failure(e, "time goes backward in script from " + lastEventUs + " usec to " + t.startUs()
+                    + " usec");
             }
             switch (e.action()) {
                 case Event.Packet p when p.spec().inbound() -> inbound(e, t, p.spec());
@@ -235,6 +245,20 @@ final class ScriptRun {
             runUntil(() -> pending == null, nowNs + AWAIT_IDLE_NS);
             if (pending != null) {
                 throw failure(p.event(), "runtime error: exiting while a blocking system call is in progress");
+            }
+        }
+        noteUncheckedTail();
+    }
+
+    /** Segments sent after the last {@code >} line are not checked (as packetdrill); they are noted. */
+    private void noteUncheckedTail() {
+        ScriptDevice.Sent sent;
+        while ((sent = device.poll()) != null) {
+            Wire.Outbound o = Wire.parse(sent.bytes());
+            if (o instanceof Wire.Tcp tcp && underTest != null && underTest.localPort == tcp.segment().srcPort()
+                && underTest.remotePort == tcp.segment().dstPort()) {
+                note("sent after the last '>' line, not checked (as packetdrill): " + Units.seconds(sent.nowNs() / 1000)
+                    + " " + SegmentFormat.actual(underTest.sequenceToScript(tcp.segment())));
             }
         }
     }
@@ -273,6 +297,7 @@ final class ScriptRun {
         } catch (TestedConnection.MappingException m) {
             throw failure(e, "error handling packet: " + m.getMessage());
         }
+        trace(nowUs(), "inbound injected packet", SegmentFormat.script(spec));
         device.inject(Wire.tcpFrame(REMOTE_ADDRESS, LOCAL_ADDRESS, live));
         settle();
     }
@@ -307,67 +332,74 @@ final class ScriptRun {
         long waitUs = Math.max(t.startUs() - lastEventUs, t.endUs() - lastEventUs);
         long deadlineNs = t.kind() == EventTime.Kind.ANY ? nowNs + MAX_UNEXPECTED_BLOCK_NS
             : nowNs + (waitUs / 1_000_000 + 2) * SECOND_NS;
-        List<Segment> segments = new ArrayList<>();
-        Sniffed first = sniff(c, deadlineNs);
+        List<Sniffed> sniffed = new ArrayList<>();
+        Sniffed first = sniff(c, deadlineNs, synAck);
         if (first == null) {
-            throw packetFailure(e, t, spec, "Timed out waiting for packet", null, 0);
+            throw packetFailure(e, t, spec, "Timed out waiting for packet", sniffed);
         }
-        if (synAck) {
-            c.state = TestedConnection.State.PASSIVE_SYNACK_SENT;
-            c.liveLocalIsn = first.segments().get(0).seq();
-        }
-        segments.addAll(first.segments());
+        sniffed.add(first);
         long timeUs = first.timeUs();
         boolean ipOk = first.ipChecksumOk();
-        int payload = first.segments().get(0).payloadLength();
+        int payload = first.segment().payloadLength();
         while (payload < spec.payloadLength() && !options.strictSegments()) {
-            Sniffed next = sniff(c, deadlineNs);
+            Sniffed next = sniff(c, deadlineNs, false);
             if (next == null) {
-                throw packetFailure(e, t, spec, "Timed out waiting for packet", aggregate(segments), timeUs);
+                throw packetFailure(e, t, spec, "Timed out waiting for packet", sniffed);
             }
-            Segment previous = segments.get(segments.size() - 1);
-            Segment current = next.segments().get(0);
+            Segment previous = sniffed.get(sniffed.size() - 1).segment();
+            Segment current = next.segment();
+            sniffed.add(next);
             String mismatch = fragmentMismatch(previous, current, payload, spec.payloadLength());
             if (mismatch != null) {
-                segments.add(current);
-                throw packetFailure(e, t, spec, mismatch, aggregate(segments), next.timeUs());
+                throw packetFailure(e, t, spec, mismatch, sniffed);
             }
-            segments.add(current);
             payload += current.payloadLength();
             timeUs = next.timeUs();
             ipOk &= next.ipChecksumOk();
         }
-        Segment live = aggregate(segments);
+        Segment actual = aggregate(sniffed);
         if (payload != spec.payloadLength()) {
             throw packetFailure(e, t, spec, "live packet payload: expected " + spec.payloadLength()
-                + " bytes vs actual " + payload + " bytes", c.outboundToScript(live, spec), timeUs);
+                + " bytes vs actual " + payload + " bytes", sniffed);
         }
         if (!ipOk) {
-            throw packetFailure(e, t, spec, "bad outbound IP checksum", c.outboundToScript(live, spec), timeUs);
+            throw packetFailure(e, t, spec, "bad outbound IP checksum", List.of(new Sniffed(actual, timeUs, false)));
         }
-        Segment actual = c.outboundToScript(live, spec);
-        long tsTolerance = Math.max(options.toleranceUsecs(), (long) (options.tolerancePercent() / 100.0 * t.startUs()));
+        actual = c.timestampToScript(actual, spec);
+        long tsTolerance = Math.max(options.toleranceUsecs(),
+            (long) (options.tolerancePercent() / 100.0 * t.startUs()));
         String error = OutboundCheck.verify(spec, actual, tsTolerance, options.tsTickUsecs());
         if (error == null) {
             error = timeError(t, timeUs, "outbound packet");
         }
         if (error != null) {
-            throw packetFailure(e, t, spec, error, actual, timeUs);
+            throw packetFailure(e, t, spec, error, List.of(new Sniffed(actual, timeUs, true)));
         }
     }
 
-    /** The next segment the stack sent on the connection under test, running the clock up to the deadline. */
-    private Sniffed sniff(TestedConnection c, long deadlineNs) {
+    /**
+     * The next segment the stack sent on the connection under test, in script sequence space, running the
+     * clock up to the deadline; null if none came. {@code synAck}: the first is the SYN-ACK that gives our ISN.
+     */
+    private Sniffed sniff(TestedConnection c, long deadlineNs, boolean synAck) {
         while (true) {
             ScriptDevice.Sent sent;
             while ((sent = device.poll()) != null) {
                 Wire.Outbound o = Wire.parse(sent.bytes());
+                long timeUs = sent.nowNs() / 1000;
                 if (o instanceof Wire.Tcp tcp && belongsTo(c, tcp)) {
-                    return new Sniffed(List.of(tcp.segment()), sent.nowNs() / 1000, tcp.ipChecksumOk());
+                    if (synAck) {
+                        c.state = TestedConnection.State.PASSIVE_SYNACK_SENT;
+                        c.liveLocalIsn = tcp.segment().seq();
+                    }
+                    Segment s = c.sequenceToScript(tcp.segment());
+                    trace(timeUs, "outbound sniffed packet", SegmentFormat.actual(s));
+                    return new Sniffed(s, timeUs, tcp.ipChecksumOk());
                 }
                 if (!(o instanceof Wire.Arp)) {
-                    note("ignored an outbound packet not on the connection under test at "
-                        + Units.seconds(sent.nowNs() / 1000) + ": " + describe(o));
+                    note("ignored an outbound packet not on the connection under test at " + Units.seconds(timeUs)
+                        + ": " + describe(o));
+                    trace(timeUs, "outbound ignored packet", describe(o));
                 }
             }
             if (nowNs - deadlineNs >= 0) {
@@ -423,28 +455,31 @@ final class ScriptRun {
     }
 
     /** packetdrill's aggregate_packets: the last segment's header, the first's sequence number and CWR. */
-    private static Segment aggregate(List<Segment> segments) {
-        Segment first = segments.get(0);
-        Segment last = segments.get(segments.size() - 1);
-        if (segments.size() == 1) {
+    private static Segment aggregate(List<Sniffed> sniffed) {
+        Segment first = sniffed.get(0).segment();
+        Segment last = sniffed.get(sniffed.size() - 1).segment();
+        if (sniffed.size() == 1) {
             return first;
         }
         int payload = 0;
         boolean zero = true;
-        for (Segment s : segments) {
-            payload += s.payloadLength();
-            zero &= s.payloadZero();
+        for (Sniffed s : sniffed) {
+            payload += s.segment().payloadLength();
+            zero &= s.segment().payloadZero();
         }
         int flags = (last.flags() & ~TcpHeader.CWR) | (first.flags() & TcpHeader.CWR);
         return new Segment(last.srcPort(), last.dstPort(), flags, first.seq(), last.ack(), last.window(),
             last.urgent(), last.options(), payload, zero);
     }
 
-    private ScriptFailure packetFailure(Event e, Timing t, PacketSpec spec, String error, Segment actual, long actualUs) {
+    /** packetdrill's failure message: the error, then the script packet and what was seen instead. */
+    private ScriptFailure packetFailure(Event e, Timing t, PacketSpec spec, String error, List<Sniffed> actual) {
         StringBuilder sb = new StringBuilder(location(e)).append(": error handling packet: ").append(error);
         sb.append('\n').append(SegmentFormat.dumpLine("script", t.startUs(), SegmentFormat.script(spec)));
-        if (actual != null) {
-            sb.append('\n').append(SegmentFormat.dumpLine("actual", actualUs, SegmentFormat.actual(actual)));
+        for (int i = 0; i < actual.size(); i++) {
+            String label = actual.size() == 1 ? "actual" : "actual #" + i;
+            sb.append('\n').append(SegmentFormat.dumpLine(label, actual.get(i).timeUs(),
+                SegmentFormat.actual(actual.get(i).segment())));
         }
         return new ScriptFailure(sb.toString());
     }
@@ -480,7 +515,12 @@ final class ScriptRun {
             return;
         }
         SocketCalls.Outcome[] done = new SocketCalls.Outcome[1];
-        runUntil(() -> (done[0] = attempt(e, spec, call)) != null, nowNs + MAX_UNEXPECTED_BLOCK_NS);
+        waiting = call;
+        try {
+            runUntil(() -> (done[0] = attempt(e, spec, call)) != null, nowNs + MAX_UNEXPECTED_BLOCK_NS);
+        } finally {
+            waiting = null;
+        }
         if (done[0] == null) {
             throw failure(e, "runtime error in " + spec.name() + " call: the call blocks and does not return (the"
                 + " script gives it no ...end time)");
@@ -491,7 +531,12 @@ final class ScriptRun {
 
     private SocketCalls.Outcome attempt(Event e, SyscallSpec spec, SocketCalls.Call call) {
         try {
-            return call.attempt();
+            SocketCalls.Outcome o = call.attempt();
+            if (o != null) {
+                trace(nowUs(), spec.name() + " returned", o.result() + (o.errno() != 0 ? " " + Linux.describeErrno(
+                    o.errno()) : ""));
+            }
+            return o;
         } catch (SocketCalls.CallException x) {
             throw failure(e, "runtime error in " + spec.name() + " call: " + x.getMessage());
         } catch (IllegalStateException | IllegalArgumentException x) {
@@ -624,9 +669,18 @@ final class ScriptRun {
             + Units.seconds(nowUs()) + " sec and never settles");
     }
 
-    /** Moves the clock to the next deadline of the stack, or to {@code limitNs} if that comes first. */
+    /**
+     * Moves the clock to the next deadline of the stack or of a blocked call (a poll timeout), or to
+     * {@code limitNs} if that comes first.
+     */
     private void step(long limitNs) {
         long next = stack.nextDeadlineNs();
+        if (pending != null) {
+            next = Deadlines.earliest(next, pending.call().wakeAtNs());
+        }
+        if (waiting != null) {
+            next = Deadlines.earliest(next, waiting.wakeAtNs());
+        }
         if (next == Deadlines.NONE || next - limitNs > 0) {
             nowNs = limitNs;
         } else if (next - nowNs > 0) {
@@ -665,6 +719,12 @@ final class ScriptRun {
         settle();
         while (device.poll() != null) {
             // the stack's ARP reply: not part of the script
+        }
+    }
+
+    private void trace(long timeUs, String what, String detail) {
+        if (trace != null) {
+            trace.accept(what + ": " + Units.paddedSeconds(timeUs) + " " + detail);
         }
     }
 

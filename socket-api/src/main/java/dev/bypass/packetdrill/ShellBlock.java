@@ -39,7 +39,13 @@ final class ShellBlock {
     /** Applies a command found in the body of a script (at a time): only what changes nothing is accepted. */
     static String bodyCommandSkipReason(String command) {
         Profile.Builder p = new Profile.Builder();
-        for (List<String> words : commands(command)) {
+        List<List<String>> commands;
+        try {
+            commands = commands(command);
+        } catch (NumberFormatException e) {
+            return "shell command in the script body: " + e.getMessage();
+        }
+        for (List<String> words : commands) {
             if (!words.isEmpty() && words.get(0).startsWith("/tmp/sysctl_restore_")) {
                 continue;
             }
@@ -49,7 +55,14 @@ final class ShellBlock {
     }
 
     static void apply(String text, Path dir, Profile.Builder p, int depth) {
-        for (List<String> words : commands(text)) {
+        List<List<String>> commands;
+        try {
+            commands = commands(text);
+        } catch (NumberFormatException e) {
+            p.skip("shell block: " + e.getMessage());
+            return;
+        }
+        for (List<String> words : commands) {
             command(words, dir, p, depth);
         }
     }
@@ -247,12 +260,9 @@ final class ShellBlock {
                 word.append(c == '"' ? expand(inner) : inner);
                 i = end + 1;
             } else if (line.startsWith("$((", i)) {
-                int end = line.indexOf("))", i + 3);
-                if (end < 0) {
-                    end = line.length() - 2;
-                }
-                word.append(expand(line.substring(i, end + 2)));
-                i = end + 2;
+                int end = arithmeticEnd(line, i);
+                word.append(expand(line.substring(i, end)));
+                i = end;
             } else {
                 word.append(c);
                 i++;
@@ -274,16 +284,32 @@ final class ShellBlock {
                 out.append(s, i, s.length());
                 break;
             }
-            int end = s.indexOf("))", start + 3);
-            if (end < 0) {
-                out.append(s, i, s.length());
-                break;
-            }
+            int end = arithmeticEnd(s, start);
             out.append(s, i, start);
-            out.append(new Arithmetic(s.substring(start + 3, end)).evaluate());
-            i = end + 2;
+            out.append(new Arithmetic(s.substring(start + 3, end - 2)).evaluate());
+            i = end;
         }
         return out.toString();
+    }
+
+    /** The index just past the {@code ))} closing the {@code $((} at {@code start}, nested parentheses allowed. */
+    private static int arithmeticEnd(String s, int start) {
+        int depth = 0;
+        for (int i = start + 3; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                if (depth == 0) {
+                    if (i + 1 < s.length() && s.charAt(i + 1) == ')') {
+                        return i + 2;
+                    }
+                    break;
+                }
+                depth--;
+            }
+        }
+        throw new NumberFormatException("unterminated $(( in " + s);
     }
 
     /** Shell integer arithmetic, enough for {@code $((15*1024*1024))}. */

@@ -40,6 +40,11 @@ final class SocketCalls {
     /** A call in progress: {@link #attempt()} returns null while it would block. */
     interface Call {
         Outcome attempt();
+
+        /** When the call returns on its own if nothing else happens (a poll timeout), or Long.MAX_VALUE. */
+        default long wakeAtNs() {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** A call the script got wrong at run time ({@code runtime error in X call: ...}). */
@@ -228,7 +233,8 @@ final class SocketCalls {
         boolean fdCheck = s.name().equals("socket") || s.name().equals("accept");
         if (fdCheck && expected >= 0) {
             if (o.result() < 0) {
-                return "Expected non-negative result but got " + o.result() + " with errno " + Linux.describeErrno(o.errno());
+                return "Expected non-negative result but got " + o.result() + " with errno "
+                    + Linux.describeErrno(o.errno());
             }
         } else if (o.result() != expected) {
             return "Expected result " + expected + " but got " + o.result() + " with errno "
@@ -574,7 +580,8 @@ final class SocketCalls {
         String option = optionName(level, name);
         if (level == Linux.SOL_SOCKET) {
             return switch (name) {
-                case Linux.SO_REUSEADDR, Linux.SO_REUSEPORT, Linux.SO_KEEPALIVE, Linux.SO_SNDBUF, Linux.SO_RCVBUF -> null;
+                case Linux.SO_REUSEADDR, Linux.SO_REUSEPORT, Linux.SO_KEEPALIVE, Linux.SO_SNDBUF,
+                     Linux.SO_RCVBUF -> null;
                 case Linux.SO_LINGER -> null;
                 case Linux.SO_ERROR -> set ? option + " cannot be set" : null;
                 default -> call + "(" + option + ") is not supported by bypass";
@@ -586,7 +593,7 @@ final class SocketCalls {
                      Linux.TCP_SYNCNT, Linux.TCP_CONGESTION -> null;
                 case Linux.TCP_CORK -> call + "(TCP_CORK): corking is not in bypass";
                 case Linux.TCP_QUICKACK -> call + "(TCP_QUICKACK): bypass has no quick-ACK switch";
-                case Linux.TCP_INFO -> call + "(TCP_INFO) as a raw struct is not supported (use %{ }% blocks)";
+                case Linux.TCP_INFO -> set ? call + "(TCP_INFO) cannot be set" : null;
                 default -> call + "(" + option + ") is not supported by bypass";
             };
         }
@@ -787,12 +794,13 @@ final class SocketCalls {
                 };
             } else {
                 actual = switch (name) {
-                    case Linux.TCP_NODELAY -> c != null ? (c.noDelay() ? 1 : 0) : (sock.options.build().noDelay() ? 1 : 0);
+                    case Linux.TCP_NODELAY -> (c != null ? c.noDelay() : sock.options.build().noDelay()) ? 1 : 0;
                     case Linux.TCP_MAXSEG -> maxSegment(sock);
                     case Linux.TCP_KEEPIDLE -> sock.options.build().keepAliveIdleNs() / 1_000_000_000L;
                     case Linux.TCP_KEEPINTVL -> sock.options.build().keepAliveIntervalNs() / 1_000_000_000L;
                     case Linux.TCP_KEEPCNT -> sock.options.build().keepAliveProbes();
                     case Linux.TCP_SYNCNT -> sock.synCount > 0 ? sock.synCount : run.profile().synRetries();
+                    case Linux.TCP_INFO -> tcpInfoHead(c);
                     default -> throw new IllegalStateException("option " + name);
                 };
             }
@@ -807,6 +815,19 @@ final class SocketCalls {
             }
             return new Outcome(0, 0, mismatch);
         };
+    }
+
+    /**
+     * The first four bytes of Linux's struct tcp_info as an int, which is what packetdrill compares for
+     * {@code getsockopt(fd, SOL_TCP, TCP_INFO, [v], [4])}: state, ca_state, retransmits, probes.
+     */
+    private static long tcpInfoHead(TcpConnection c) {
+        if (c == null) {
+            return 7; // TCP_CLOSE
+        }
+        TcpInfo info = c.info(new TcpInfo());
+        return (info.field("tcpi_state") & 0xFF) | (info.field("tcpi_ca_state") & 0xFF) << 8
+            | (info.field("tcpi_retransmits") & 0xFF) << 16 | (info.field("tcpi_probes") & 0xFF) << 24;
     }
 
     /** Linux's TCP_MAXSEG: the user's clamp on an unconnected or listening socket, else the send MSS. */
@@ -841,29 +862,37 @@ final class SocketCalls {
         }
         long timeoutMs = scalar(a.get(2));
         long deadlineNs = timeoutMs < 0 ? Long.MAX_VALUE : run.nowNs() + timeoutMs * 1_000_000L;
-        return () -> {
-            long[] revents = new long[polls.size()];
-            int ready = 0;
-            for (int i = 0; i < polls.size(); i++) {
-                long[] p = polls.get(i);
-                ScriptSocket sock = fds.get((int) p[0]);
-                long mask = sock == null ? Linux.POLLNVAL : pollMask(sock);
-                revents[i] = mask & (p[1] | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL);
-                if (revents[i] != 0) {
-                    ready++;
+        return new Call() {
+            @Override
+            public Outcome attempt() {
+                long[] revents = new long[polls.size()];
+                int ready = 0;
+                for (int i = 0; i < polls.size(); i++) {
+                    long[] p = polls.get(i);
+                    ScriptSocket sock = fds.get((int) p[0]);
+                    long mask = sock == null ? Linux.POLLNVAL : pollMask(sock);
+                    revents[i] = mask & (p[1] | Linux.POLLERR | Linux.POLLHUP | Linux.POLLNVAL);
+                    if (revents[i] != 0) {
+                        ready++;
+                    }
                 }
-            }
-            if (ready == 0 && run.nowNs() - deadlineNs < 0) {
-                return null;
-            }
-            String mismatch = null;
-            for (int i = 0; i < polls.size() && mismatch == null; i++) {
-                if (revents[i] != polls.get(i)[2]) {
-                    mismatch = "Expected revents of " + pollNames(polls.get(i)[2]) + " but got "
-                        + pollNames(revents[i]) + " for pollfd " + i;
+                if (ready == 0 && run.nowNs() - deadlineNs < 0) {
+                    return null;
                 }
+                String mismatch = null;
+                for (int i = 0; i < polls.size() && mismatch == null; i++) {
+                    if (revents[i] != polls.get(i)[2]) {
+                        mismatch = "Expected revents of " + pollNames(polls.get(i)[2]) + " but got "
+                            + pollNames(revents[i]) + " for pollfd " + i;
+                    }
+                }
+                return new Outcome(ready, 0, mismatch);
             }
-            return new Outcome(ready, 0, mismatch);
+
+            @Override
+            public long wakeAtNs() {
+                return deadlineNs;
+            }
         };
     }
 

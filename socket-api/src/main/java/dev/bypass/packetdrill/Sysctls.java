@@ -42,7 +42,8 @@ final class Sysctls {
         Map.entry("net.ipv4.tcp_fack", "FACK was removed from Linux in 4.15; the sysctl does nothing"),
         Map.entry("net.ipv4.tcp_fastopen", "Fast Open is not in bypass; scripts using it skip on their own"),
         Map.entry("net.ipv4.tcp_fastopen_key", "Fast Open is not in bypass; scripts using it skip on their own"),
-        Map.entry("net.ipv4.tcp_syncookies", "SYN cookies only act on a full SYN queue; bypass drops and counts instead"),
+        Map.entry("net.ipv4.tcp_syncookies",
+            "SYN cookies only act on a full SYN queue; bypass drops and counts instead"),
         Map.entry("net.ipv4.tcp_pacing_ss_ratio", "bypass does not pace (no fq qdisc either)"),
         Map.entry("net.ipv4.tcp_pacing_ca_ratio", "bypass does not pace (no fq qdisc either)"),
         Map.entry("net.ipv4.tcp_ecn_option", "AccECN options only matter once ECN is negotiated"),
@@ -112,7 +113,8 @@ final class Sysctls {
             case "net.ipv4.tcp_keepalive_time" -> p.tcp.keepAliveIdleNs(TimeUnit.SECONDS.toNanos(number(v)));
             case "net.ipv4.tcp_keepalive_intvl" -> p.tcp.keepAliveIntervalNs(TimeUnit.SECONDS.toNanos(number(v)));
             case "net.ipv4.tcp_keepalive_probes" -> p.tcp.keepAliveProbes((int) number(v));
-            case "net.ipv4.tcp_invalid_ratelimit" -> p.tcp.challengeAckIntervalNs(TimeUnit.MILLISECONDS.toNanos(number(v)));
+            case "net.ipv4.tcp_invalid_ratelimit" ->
+                p.tcp.challengeAckIntervalNs(TimeUnit.MILLISECONDS.toNanos(number(v)));
             case "net.ipv4.tcp_rto_min_us" -> p.tcp.rtoMinNs(TimeUnit.MICROSECONDS.toNanos(number(v)));
             case "net.ipv4.tcp_rto_max_ms" -> p.tcp.rtoMaxNs(TimeUnit.MILLISECONDS.toNanos(number(v)));
             case "net.ipv4.ip_local_port_range" -> {
@@ -158,6 +160,15 @@ final class Sysctls {
                     p.note(name + "=" + v + ": unlimited, as bypass");
                 } else {
                     p.skip("sysctl " + name + "=" + v + ": TCP_NOTSENT_LOWAT is not in bypass");
+                }
+            }
+            case "net.ipv4.tcp_syn_linear_timeouts" -> {
+                // Linux 6.x retries the first N SYNs and SYN-ACKs at a constant 1 s; bypass doubles from the
+                // first retry (RFC 6298 5.5), which is Linux with 0.
+                if (number(v) == 0) {
+                    p.note(name + "=0: SYN timeouts double from the first retry, as bypass's");
+                } else {
+                    p.skip("sysctl " + name + "=" + v + ": bypass doubles SYN timeouts from the first retry (as 0)");
                 }
             }
             case "net.core.default_qdisc" -> {

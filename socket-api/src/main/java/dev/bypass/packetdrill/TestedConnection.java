@@ -88,39 +88,57 @@ final class TestedConnection {
             ack & 0xFFFF_FFFFL, p.window(), p.urgent(), List.copyOf(options), p.payloadLength(), true);
     }
 
-    /** Maps a live outbound segment to script space for comparison with {@code script} (the expected line). */
-    Segment outboundToScript(Segment live, PacketSpec script) {
+    /**
+     * Maps the sequence, acknowledgment and SACK numbers of a live outbound segment to script space
+     * (packetdrill's tcp_convert_seq_number, done on every segment sniffed).
+     */
+    Segment sequenceToScript(Segment live) {
         boolean syn = live.has(TcpHeader.SYN);
         long seqOffset = syn ? liveLocalIsn - scriptLocalIsn : liveLocalIsn;
         long ackOffset = syn ? 0 : remoteIsn;
         long ack = live.has(TcpHeader.ACK) ? live.ack() - ackOffset : live.ack();
-        TcpOption.Timestamp scriptTs = scriptTimestamp(script);
         List<TcpOption> options = new ArrayList<>();
         for (TcpOption o : live.options()) {
-            switch (o) {
-                case TcpOption.Sack s -> {
-                    List<long[]> blocks = new ArrayList<>();
-                    for (long[] b : s.blocks()) {
-                        blocks.add(new long[] {(b[0] - ackOffset) & 0xFFFF_FFFFL, (b[1] - ackOffset) & 0xFFFF_FFFFL});
-                    }
-                    options.add(new TcpOption.Sack(List.copyOf(blocks)));
+            if (o instanceof TcpOption.Sack s) {
+                List<long[]> blocks = new ArrayList<>();
+                for (long[] b : s.blocks()) {
+                    blocks.add(new long[] {(b[0] - ackOffset) & 0xFFFF_FFFFL, (b[1] - ackOffset) & 0xFFFF_FFFFL});
                 }
-                case TcpOption.Timestamp ts when scriptTs != null -> {
-                    tsValScriptToLive.put(scriptTs.val(), ts.val());
-                    if (!foundFirstTs) {
-                        foundFirstTs = true;
-                        firstScriptTsVal = scriptTs.val();
-                        firstLiveTsVal = ts.val();
-                    }
-                    options.add(new TcpOption.Timestamp((firstScriptTsVal + ts.val() - firstLiveTsVal) & 0xFFFF_FFFFL,
-                        ts.ecr()));
-                }
-                default -> options.add(o);
+                options.add(new TcpOption.Sack(List.copyOf(blocks)));
+            } else {
+                options.add(o);
             }
         }
         return new Segment(live.srcPort(), live.dstPort(), live.flags(), (live.seq() - seqOffset) & 0xFFFF_FFFFL,
             ack & 0xFFFF_FFFFL, live.window(), live.urgent(), List.copyOf(options), live.payloadLength(),
             live.payloadZero());
+    }
+
+    /**
+     * Maps the TS val of an outbound segment (already in script sequence space) to script space, recording
+     * the script value {@code script} expects as naming the live one (packetdrill's map_outbound_live_packet).
+     */
+    Segment timestampToScript(Segment segment, PacketSpec script) {
+        TcpOption.Timestamp scriptTs = scriptTimestamp(script);
+        if (scriptTs == null || segment.timestamp() == null) {
+            return segment;
+        }
+        List<TcpOption> options = new ArrayList<>();
+        for (TcpOption o : segment.options()) {
+            if (o instanceof TcpOption.Timestamp ts) {
+                tsValScriptToLive.put(scriptTs.val(), ts.val());
+                if (!foundFirstTs) {
+                    foundFirstTs = true;
+                    firstScriptTsVal = scriptTs.val();
+                    firstLiveTsVal = ts.val();
+                }
+                options.add(new TcpOption.Timestamp((firstScriptTsVal + ts.val() - firstLiveTsVal) & 0xFFFF_FFFFL,
+                    ts.ecr()));
+            } else {
+                options.add(o);
+            }
+        }
+        return segment.withOptions(List.copyOf(options));
     }
 
     private static TcpOption.Timestamp scriptTimestamp(PacketSpec script) {
