@@ -13,7 +13,7 @@ import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.wire.Checksum;
 import dev.bypass.stack.wire.Ipv4Header;
 import dev.bypass.testing.TestDevice;
-import dev.bypass.testing.TestDevice.Sent;
+import dev.bypass.stack.device.ByteArrayDevice.Sent;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
