@@ -518,10 +518,17 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
+    /**
+     * Sets the handler. Events that happened while there was none (the handshake completing before the
+     * handler was set, say) are delivered to it on this poll.
+     */
     public void handler(TcpHandler handler) {
         this.handler = handler;
         if (handler != null && receive != null && (receive.readable() > 0 || peerFinReceived)) {
-            raise(EVENT_READABLE);
+            events |= EVENT_READABLE;
+        }
+        if (handler != null && events != 0) {
+            tcp.markReady(this);
         }
     }
 
@@ -1586,9 +1593,12 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     /** Delivers pending events to the handler; then frees the connection if it is finished. */
     void dispatch() {
+        TcpHandler h = handler;
+        if (h == null && !appClosed && !freeAfterDispatch) {
+            return; // keep the events for the handler to come
+        }
         int e = events;
         events = 0;
-        TcpHandler h = handler;
         if (h != null && !appClosed) {
             if ((e & EVENT_CONNECTED) != 0) {
                 h.onConnected(this);

@@ -309,4 +309,21 @@ class TcpHandshakeTest {
             assertEquals(TcpState.ESTABLISHED, c.state());
         }
     }
+
+    @Test
+    void a_handler_set_after_the_handshake_still_hears_it_completed() {
+        TcpFixture f = new TcpFixture();
+        TcpConnection c = f.establishedActive(); // no handler yet: the connected event waits
+        int[] connected = new int[1];
+        c.handler(new TcpHandler() {
+            @Override
+            public void onConnected(TcpConnection conn) {
+                connected[0]++;
+            }
+        });
+        f.poll();
+        assertEquals(1, connected[0]);
+        f.poll();
+        assertEquals(1, connected[0], "delivered once");
+    }
 }
