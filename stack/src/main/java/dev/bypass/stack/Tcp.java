@@ -435,19 +435,20 @@ public final class Tcp {
      * bytes copied from {@code data} at {@code dataOffset}. Payloads above {@code smss} go out as a TSO
      * super-segment. Returns false if no frame was free.
      */
-    boolean emit(TcpConnection c, int seq, int ack, int flags, int window, int mss, int windowScale, boolean timestamps,
-                 int tsVal, int tsEcr, TcpSendBuffer data, int dataOffset, int length, int smss, long nowNs) {
+    boolean emit(TcpConnection c, int seq, int ack, int flags, int window, int mss, int windowScale, boolean sackPermitted,
+                 boolean timestamps, int tsVal, int tsEcr, int[] sackBlocks, int sackBlockCount, TcpSendBuffer data,
+                 int dataOffset, int length, int smss, long nowNs) {
         Frame frame = stack.allocateTxFrame();
         if (frame == null) {
             stack.counters().increment(Counter.TCP_TX_NO_BUFFER);
             return false;
         }
         int offset = frame.offset();
-        int optionsLength = TcpSegment.optionsLength(mss >= 0, windowScale >= 0, false, timestamps, 0);
+        int optionsLength = TcpSegment.optionsLength(mss >= 0, windowScale >= 0, sackPermitted, timestamps, sackBlockCount);
         int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
         header.wrap(frame.buffer(), offset).write(c.localPort, c.remotePort, seq, ack, headerLength, flags, window);
-        TcpSegment.emitOptions(frame.buffer(), offset + TcpHeader.MIN_LENGTH, mss, windowScale, false, timestamps, tsVal,
-            tsEcr, null, 0);
+        TcpSegment.emitOptions(frame.buffer(), offset + TcpHeader.MIN_LENGTH, mss, windowScale, sackPermitted, timestamps,
+            tsVal, tsEcr, sackBlocks, sackBlockCount);
         if (length > 0) {
             data.copyOut(dataOffset, frame.buffer(), offset + headerLength, length);
         }

@@ -42,6 +42,30 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final long RTO_AFTER_SYN_LOSS_NS = 3_000_000_000L; // RFC 6298 5.7
     private static final long TS_RECENT_VALID_NS = 24L * 24 * 3600 * 1_000_000_000L; // RFC 7323 5.5
     private static final int MAX_WINDOW_SCALE = 14;
+    private static final int MAX_SACK_BLOCKS = 4;
+    private static final int TIMER_RTO = 0;
+    private static final int TIMER_PERSIST = 1;
+    private static final int TIMER_TLP = 2;
+    private static final int TIMER_REORDER = 3;
+    /** Linux's TCP_TIMEOUT_MIN_US: slack added to the TLP and RACK timers. */
+    private static final long TIMEOUT_MIN_US = 2_000;
+
+    // ACK flags, as Linux's FLAG_* in tcp_input.c.
+    private static final int FLAG_DATA = 1;
+    private static final int FLAG_WIN_UPDATE = 1 << 1;
+    private static final int FLAG_DATA_ACKED = 1 << 2;
+    private static final int FLAG_RETRANS_DATA_ACKED = 1 << 3;
+    private static final int FLAG_SYN_ACKED = 1 << 4;
+    private static final int FLAG_DATA_SACKED = 1 << 5;
+    private static final int FLAG_DSACKING_ACK = 1 << 6;
+    private static final int FLAG_SND_UNA_ADVANCED = 1 << 7;
+    private static final int FLAG_ORIG_SACK_ACKED = 1 << 8;
+    private static final int FLAG_SET_XMIT_TIMER = 1 << 9;
+    private static final int FLAG_LOST_RETRANS = 1 << 10;
+    private static final int FLAG_ACKED = FLAG_DATA_ACKED | FLAG_SYN_ACKED;
+    private static final int FLAG_NOT_DUP = FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED;
+    private static final int FLAG_CA_ALERT = FLAG_DATA_SACKED | FLAG_DSACKING_ACK;
+    private static final int FLAG_FORWARD_PROGRESS = FLAG_ACKED | FLAG_DATA_SACKED;
 
     final Tcp tcp;
     private final NetworkStack stack;
@@ -106,28 +130,100 @@ public final class TcpConnection implements TimerQueue.Owner {
     private boolean appClosed;
     private boolean writeBlocked;
 
-    // ---- congestion control and loss recovery
+    // ---- selective acknowledgments we send (RFC 2018, RFC 2883)
+    private boolean sackOk;
+    /** Starts of the out-of-order segments received most recently, newest first (the first SACK block). */
+    private final int[] sackRecent = new int[MAX_SACK_BLOCKS];
+    private int sackRecentCount;
+    private boolean dsackPending;
+    private int dsackStart;
+    private int dsackEnd;
+    private final int[] sackBlocksOut = new int[2 * MAX_SACK_BLOCKS];
+
+    // ---- congestion control and loss recovery (RFC 6675, RFC 8985, RFC 6937, RFC 5682), as Linux runs them
     private final CongestionWindow cwnd = new CongestionWindow();
     private CongestionControl cc;
-    private int dupAcks;
-    private boolean inRecovery;
-    private int recover;
-    private boolean partialAckSeen;
-    private int limitedTransmitBytes;
+    private TcpScoreboard board;
+    /** CongestionControl.CA_OPEN .. CA_LOSS. */
+    private int caState;
+    /** SND.NXT when recovery or loss began: the episode ends once it is acknowledged ("recover", RFC 6582). */
+    private int highSeq;
+    /** Duplicate ACKs counted as SACKed packets when the peer does not SACK (Linux's Reno emulation). */
+    private int renoSacked;
+    private int reordering;
+    private int priorCwnd;
+    private int priorSsthresh;
+    private int prrDelivered;
+    private int prrOut;
+    /** Undo (Eifel, DSACK): set when a reduction starts; retransmissions not yet proven spurious. */
+    private boolean undoMarked;
+    private int undoMarker;
+    private int undoRetrans;
+    /** When the first retransmission of this episode left (0: none), for timestamp-based undo. */
+    private long retransStampNs;
+    private boolean frto;
+    private int tlpHighSeq;
+    private boolean tlpRetransmitted;
     private boolean synLost;
 
-    // ---- round-trip time (RFC 6298)
-    private long srttNs;
-    private long rttvarNs;
+    // ---- RACK (RFC 8985)
+    private long rackSentAtNs;
+    private int rackEndSeq;
+    private long rackRttUs;
+    private boolean rackAdvanced;
+    private int rackReoWndSteps;
+    private int rackReoWndPersist;
+    private boolean rackDsackSeen;
+    private int rackLastDsackRound;
+    private boolean reorderingSeen;
+
+    // ---- delivery rate (draft-cheng-iccrg-delivery-rate-estimation)
+    private int delivered;
+    private long deliveredTimeNs;
+    private long firstSentTimeNs;
+    private int appLimitedUntil;
+    private long deliveryRateBytesPerSecond;
+    private boolean deliveryRateAppLimited;
+
+    // ---- round-trip time: Linux's estimator (RFC 6298's, with mdev_max smoothing once per round)
+    private long srttUs8;
+    private long mdevUs;
+    private long mdevMaxUs;
+    private long rttvarUs;
+    private int rttSeq;
+    private long minRttUs;
     private long rtoNs;
-    private boolean rttMeasured;
-    private boolean timing;
-    private int timedSeq;
-    private long timedAtNs;
+    private int backoff;
+
+    private boolean tlpDsacked;
+    private boolean frtoSendNew;
+    private boolean cwndLimitedFlag;
+    private int maxPacketsOut;
+    private int cwndUsageSeq;
+    private long synSentAtNs;
+    private String congestionControlName;
+
+    // ---- statistics of loss recovery
+    private int dsackDups;
+    private int reordSeenCount;
+    private int lostPacketsTotal;
+    private int totalRetransPackets;
+    private int dataSegsOut;
+    private int dataSegsIn;
+    private long tlpProbes;
+    private long undos;
+
+    // ---- per-ACK scratch (no allocation)
+    private int ackFlags;
+    private long ackSeqRttUs;
+    private long ackCaRttUs;
+    private long ackSackRttUs;
+    private int ackNewlyLost;
 
     // ---- timers
     private long retransmitAt = Deadlines.NONE;
-    private boolean persistMode;
+    /** What {@link #retransmitAt} is for: TIMER_RTO, TIMER_PERSIST, TIMER_TLP or TIMER_REORDER. */
+    private int retransmitKind;
     private long delayedAckAt = Deadlines.NONE;
     private long keepaliveAt = Deadlines.NONE;
     private long closeAt = Deadlines.NONE;
@@ -215,17 +311,46 @@ public final class TcpConnection implements TimerQueue.Owner {
         peerFinReceived = false;
         appClosed = false;
         writeBlocked = false;
-        dupAcks = 0;
-        inRecovery = false;
-        partialAckSeen = false;
-        limitedTransmitBytes = 0;
+        sackOk = false;
+        sackRecentCount = 0;
+        dsackPending = false;
+        caState = CongestionControl.CA_OPEN;
+        renoSacked = 0;
+        reordering = config.reordering();
+        priorCwnd = priorSsthresh = prrDelivered = prrOut = 0;
+        undoMarked = false;
+        undoRetrans = 0;
+        retransStampNs = 0;
+        frto = false;
+        tlpHighSeq = 0;
+        tlpRetransmitted = false;
         synLost = false;
-        srttNs = rttvarNs = 0;
+        rackSentAtNs = 0;
+        rackEndSeq = 0;
+        rackRttUs = 0;
+        rackAdvanced = false;
+        rackReoWndSteps = 1;
+        tlpDsacked = false;
+        frtoSendNew = false;
+        cwndLimitedFlag = false;
+        maxPacketsOut = 0;
+        congestionControlName = options.congestionControl();
+        dsackDups = reordSeenCount = lostPacketsTotal = totalRetransPackets = dataSegsOut = dataSegsIn = 0;
+        tlpProbes = undos = 0;
+        rackReoWndPersist = 0;
+        rackDsackSeen = false;
+        reorderingSeen = false;
+        delivered = 0;
+        deliveredTimeNs = firstSentTimeNs = stack.nowNs();
+        appLimitedUntil = 0;
+        deliveryRateBytesPerSecond = 0;
+        deliveryRateAppLimited = false;
+        srttUs8 = mdevUs = mdevMaxUs = rttvarUs = 0;
+        minRttUs = 0;
         rtoNs = config.rtoInitialNs();
-        rttMeasured = false;
-        timing = false;
+        backoff = 0;
         retransmitAt = delayedAckAt = keepaliveAt = closeAt = Deadlines.NONE;
-        persistMode = false;
+        retransmitKind = TIMER_RTO;
         retries = 0;
         persistProbes = 0;
         persistUnanswered = 0;
@@ -247,6 +372,13 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     /** Buffers sized for this connection, kept across reuse when the size did not change. */
     private void allocateBuffers() {
+        // One scoreboard entry per segment in flight: enough for a full send buffer of half-MSS segments.
+        int entries = Math.max(64, 2 * sendBufferBytes / 536 + 16);
+        if (board == null || board.capacity() != entries) {
+            board = new TcpScoreboard(entries);
+        } else {
+            board.clear();
+        }
         int ringBytes = receiveBufferBytes + (1 << rcvWscale); // slack: the scaled window rounds up
         if (receive == null || receive.capacity() != ringBytes || receive.maxRanges() != config.maxOutOfOrderRanges()) {
             receive = new TcpReceiveBuffer(ringBytes, config.maxOutOfOrderRanges());
@@ -306,6 +438,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             tsRecentAtNs = nowNs;
         }
         peerMss = seg.mss > 0 ? seg.mss : DEFAULT_PEER_MSS;
+        sackOk = seg.sackPermitted && config.sack();
         allocateBuffers();
         iss = tcp.secrets().isn(localAddress, localPort, remoteAddress, remotePort, nowNs);
         sndUna = iss;
@@ -324,18 +457,14 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     /** SYN or SYN-ACK, first send or retransmission; arms the retransmission timer. */
     private void sendSyn(long nowNs) {
-        boolean retransmission = Seq.gt(sndMax, iss);
-        if (!retransmission) {
-            timing = true;
-            timedSeq = iss;
-            timedAtNs = nowNs;
+        if (!Seq.gt(sndMax, iss)) {
+            synSentAtNs = nowNs;
         }
         int flags = state == TcpState.SYN_RECEIVED ? SYN | ACK : SYN;
         sendSegment(iss, flags, 0, nowNs);
         sndNxt = iss + 1;
         sndMax = iss + 1;
-        retransmitAt = nowNs + rtoNs;
-        updateTimer();
+        armTimer(TIMER_RTO, nowNs + rtoNs);
     }
 
     /** The handshake completed (SYN-SENT or SYN-RECEIVED to ESTABLISHED). */
@@ -343,18 +472,24 @@ public final class TcpConnection implements TimerQueue.Owner {
         int mtu = stack.ipv4().pathMtu(remoteAddress, nowNs);
         smss = clampMss(Math.min(peerMss, mtu - 40)) - (tsOk ? TIMESTAMP_OPTION_BYTES : 0);
         // RFC 5681 3.1: one segment if the SYN or SYN-ACK was lost, else the initial window.
-        int initialWindow = synLost ? smss : config.initialWindowSegments() * smss;
-        if (cc == null || !cc.name().equals(config.congestionControl())) {
-            cc = CongestionControl.create(config.congestionControl());
+        int initialWindow = synLost ? 1 : config.initialWindowSegments();
+        if (cc == null || !cc.name().equals(congestionControlName)) {
+            cc = CongestionControl.create(congestionControlName);
         }
-        cwnd.reset(initialWindow / smss);
+        cwnd.reset(initialWindow);
+        cwnd.sndUna = sndUna;
+        cwnd.sndNxt = sndMax;
+        cwnd.minRttUs = minRttUs;
         cc.init(cwnd, nowNs);
-        recover = iss; // RFC 6582: the highest sequence number transmitted so far
+        highSeq = sndMax;
+        cwndUsageSeq = sndMax;
+        deliveredTimeNs = firstSentTimeNs = nowNs;
         if (synLost && rtoNs < RTO_AFTER_SYN_LOSS_NS) {
             rtoNs = RTO_AFTER_SYN_LOSS_NS;
         }
         retries = 0;
         retransmitAt = Deadlines.NONE;
+        retransmitKind = TIMER_RTO;
         setState(TcpState.ESTABLISHED);
         armKeepalive(nowNs);
         if (active) {
@@ -582,21 +717,21 @@ public final class TcpConnection implements TimerQueue.Owner {
     public TcpInfo info(TcpInfo into) {
         into.state = state;
         into.error = error;
-        into.srttNs = srttNs;
-        into.rttvarNs = rttvarNs;
+        into.srttNs = (srttUs8 >> 3) * 1000;
+        into.rttvarNs = (mdevUs >> 2) * 1000;
         into.rtoNs = rtoNs;
         into.cwndBytes = cwnd.cwnd * smss;
         into.ssthreshBytes = cwnd.ssthresh == CongestionWindow.INFINITE_SSTHRESH ? Integer.MAX_VALUE : cwnd.ssthresh * smss;
         into.sndCwnd = cwnd.cwnd;
         into.sndSsthresh = cwnd.ssthresh;
-        into.congestionControl = cc == null ? config.congestionControl() : cc.name();
+        into.congestionControl = congestionControlName;
         into.sendMss = smss;
         into.peerWindowBytes = sndWnd;
         into.receiveWindowBytes = rcvEdge - rcvNxt;
         into.sendWindowScale = sndWscale;
         into.receiveWindowScale = rcvWscale;
         into.timestamps = tsOk;
-        into.inRecovery = inRecovery;
+        into.inRecovery = caState == CongestionControl.CA_RECOVERY || caState == CongestionControl.CA_LOSS;
         into.unackedBytes = sndMax - sndUna;
         into.notSentBytes = send == null ? 0 : Math.max(0, dataEnd() - sndMax);
         into.readableBytes = readableBytes();
@@ -610,6 +745,45 @@ public final class TcpConnection implements TimerQueue.Owner {
         into.timeouts = timeouts;
         into.fastRetransmits = fastRetransmits;
         into.outOfOrderSegments = outOfOrderSegments;
+        long nowNs = stack.nowNs();
+        into.caState = caState;
+        into.retransmitsInARow = retries;
+        into.probes = retransmitKind == TIMER_PERSIST ? persistUnanswered : keepaliveProbes;
+        into.backoff = backoff;
+        into.options = (tsOk ? 1 : 0) | (sackOk ? 2 : 0) | (wscaleOk ? 4 : 0);
+        into.rtoUs = (int) (rtoNs / 1000);
+        into.atoUs = (int) (config.delayedAckNs() / 1000);
+        into.sndMss = smss;
+        into.rcvMss = advertisedMssForAck();
+        boolean live = board != null;
+        into.unackedPackets = live ? board.packetsOut : 0;
+        into.sackedPackets = live ? board.sackedOut + renoSacked : 0;
+        into.lostPackets = live ? board.lostOut : 0;
+        into.retransPackets = live ? board.retransOut : 0;
+        into.lastDataSentMs = (int) ((nowNs - lastSendNs) / 1_000_000);
+        into.lastDataRecvMs = (int) ((nowNs - lastReceiveNs) / 1_000_000);
+        into.lastAckRecvMs = into.lastDataRecvMs;
+        into.pmtu = stack.ipv4().pathMtu(remoteAddress, nowNs);
+        into.rcvSsthresh = receiveBufferBytes;
+        into.rttUs = (int) (srttUs8 >> 3);
+        into.rttvarUs = (int) (mdevUs >> 2);
+        into.advmss = advertisedMssForAck();
+        into.reordering = reordering;
+        into.rcvSpace = receiveBufferBytes;
+        into.totalRetrans = totalRetransPackets;
+        into.pacingRate = srttUs8 == 0 ? -1 : (long) cwnd.cwnd * smss * 2_000_000L * 8 / srttUs8;
+        into.minRttUs = minRttUs;
+        into.dataSegsIn = dataSegsIn;
+        into.dataSegsOut = dataSegsOut;
+        into.deliveryRate = deliveryRateBytesPerSecond;
+        into.deliveryRateAppLimited = deliveryRateAppLimited;
+        into.delivered = delivered;
+        into.dsackDups = dsackDups;
+        into.reordSeen = reordSeenCount;
+        into.sndWnd = sndWnd;
+        into.rcvWnd = Math.max(0, rcvEdge - rcvNxt);
+        into.tlpProbes = tlpProbes;
+        into.undos = undos;
         return into;
     }
 
@@ -672,6 +846,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             tsRecent = seg.tsVal;
             tsRecentAtNs = nowNs;
         }
+        sackOk = seg.sackPermitted && config.sack();
         sndWnd = seg.window; // unscaled in a SYN
         maxSndWnd = sndWnd;
         sndWl1 = seg.seq;
@@ -700,16 +875,17 @@ public final class TcpConnection implements TimerQueue.Owner {
         return null;
     }
 
-    /** The SYN's sequence number is acknowledged: take an RTT sample from the handshake if clean. */
+    /** The SYN's sequence number is acknowledged: take an RTT sample from the handshake if clean (Karn). */
     private void acknowledgeSyn(int ack, long nowNs) {
         synAcked = true;
         sndUna = ack;
         if (Seq.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        if (timing && Seq.gt(ack, timedSeq)) {
-            sampleRtt(nowNs - timedAtNs);
-            timing = false;
+        if (!synLost) {
+            long rttUs = Math.max(1, (nowNs - synSentAtNs) / 1000);
+            rttSample(rttUs);
+            minRttUs = rttUs;
         }
     }
 
@@ -735,6 +911,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             window = 0;
         }
         if (!acceptable(seg.seq, seg.sequenceLength(), window)) {
+            if (seg.payloadLength > 0 && Seq.le(seg.seq + seg.payloadLength, rcvNxt)) {
+                noteDuplicate(seg.seq, seg.seq + seg.payloadLength); // an old duplicate (RFC 2883 4.1.1)
+            }
             if (!seg.has(RST)) {
                 if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
                     closeAt = nowNs + config.timeWaitNs(); // a retransmitted FIN restarts 2 MSL
@@ -755,6 +934,12 @@ public final class TcpConnection implements TimerQueue.Owner {
             return null;
         }
 
+        if (seg.payloadLength > 0) {
+            dataSegsIn++;
+            if (Seq.lt(seg.seq, rcvNxt)) {
+                noteDuplicate(seg.seq, rcvNxt); // partly old (RFC 2883 4.1.1)
+            }
+        }
         trimToWindow(seg, window);
 
         // Fourth, check the SYN bit (RFC 5961 4.2): any SYN here gets a challenge ACK.
@@ -877,7 +1062,11 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    /** RFC 9293 3.10.7.4 fifth (ESTABLISHED): acknowledgment, window update, loss recovery. */
+    /**
+     * RFC 9293 3.10.7.4 fifth (ESTABLISHED): the acknowledgment, as Linux's {@code tcp_ack} processes it:
+     * window update, SACK blocks onto the scoreboard, the cumulative ACK, an RTT sample, then the loss
+     * recovery state machine and the congestion window (PRR inside recovery, the algorithm outside).
+     */
     private Counter processAck(TcpSegment seg, long nowNs) {
         int ack = seg.ack;
         if (Seq.gt(ack, sndMax)) {
@@ -890,114 +1079,844 @@ public final class TcpConnection implements TimerQueue.Owner {
             challengeAck(nowNs);
             return Counter.TCP_DROP_BAD_ACK;
         }
-        int window = seg.window << sndWscale;
-        boolean windowUpdated = false;
-        if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, ack))) {
-            windowUpdated = window != sndWnd;
-            sndWnd = window;
-            sndWl1 = seg.seq;
-            sndWl2 = ack;
-            maxSndWnd = Math.max(maxSndWnd, window);
-            if (window > 0 && persistMode) {
-                persistMode = false;
-                persistProbes = 0;
-                retransmitAt = Deadlines.NONE;
-            }
-            if (windowUpdated) {
-                tcp.markOutput(this);
-            }
-        }
+        int priorUna = sndUna;
+        int priorDelivered = delivered;
+        ackFlags = seg.payloadLength > 0 ? FLAG_DATA : 0;
+        ackSeqRttUs = ackCaRttUs = ackSackRttUs = -1;
+        ackNewlyLost = 0;
         if (Seq.gt(ack, sndUna)) {
-            newDataAcknowledged(ack, nowNs);
-        } else if (ack == sndUna && seg.payloadLength == 0 && !seg.has(SYN) && !seg.has(FIN) && !windowUpdated
-            && sndMax != sndUna) {
-            duplicateAck(nowNs);
+            ackFlags |= FLAG_SND_UNA_ADVANCED;
+            retries = 0;
+        }
+        updateSendWindow(seg, ack);
+        if (board.isEmpty()) {
+            // Nothing in flight: a window update or an old duplicate. Zero-window probes end here.
+            return null;
+        }
+        if (sackOk && seg.sackBlockCount > 0) {
+            tagSackBlocks(seg, ack, priorUna, nowNs);
+        }
+        if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
+            cleanAcknowledged(ack, nowNs);
+        }
+        updateRtt(seg, nowNs);
+        int newlyDelivered = delivered - priorDelivered;
+        if (newlyDelivered > 0) {
+            cc.onAcked(cwnd, newlyDelivered, ackCaRttUs, nowNs);
+        }
+        if (tlpHighSeq != 0) {
+            processTlpAck(ack);
+        }
+        boolean retransmitLost = false;
+        if (ackIsDubious()) {
+            int dupAcks = (ackFlags & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK)) == 0 ? 1 : 0;
+            retransmitLost = fastRetransmitAlert(priorUna, dupAcks, seg, nowNs);
+        }
+        if ((ackFlags & FLAG_SET_XMIT_TIMER) != 0) {
+            setTransmitTimer(nowNs);
+        }
+        newlyDelivered = delivered - priorDelivered; // duplicate ACKs count as delivered without SACK
+        congestionControl(ack, newlyDelivered, nowNs);
+        if (retransmitLost || board.lostOut > 0 || newlyDelivered > 0) {
+            tcp.markOutput(this); // retransmissions, or room for new data (limited transmit, RFC 3042)
+        }
+        if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
+            if (writeBlocked && send.free() > 0) {
+                writeBlocked = false;
+                raise(EVENT_WRITABLE);
+            }
+            tcp.markOutput(this);
         }
         return null;
     }
 
-    private void newDataAcknowledged(int ack, long nowNs) {
-        int acked = ack - sndUna;
-        int flightBefore = sndMax - sndUna;
-        if (timing && Seq.gt(ack, timedSeq)) {
-            sampleRtt(nowNs - timedAtNs);
-            timing = false;
+    /** RFC 9293 3.10.7.4: the send window follows segments newer than the one that last set it. */
+    private void updateSendWindow(TcpSegment seg, int ack) {
+        int window = seg.window << sndWscale;
+        if (Seq.lt(sndWl1, seg.seq) || (sndWl1 == seg.seq && Seq.le(sndWl2, ack))) {
+            if (window != sndWnd) {
+                ackFlags |= FLAG_WIN_UPDATE;
+                tcp.markOutput(this);
+            }
+            sndWnd = window;
+            sndWl1 = seg.seq;
+            sndWl2 = ack;
+            maxSndWnd = Math.max(maxSndWnd, window);
+            if (window > 0 && retransmitKind == TIMER_PERSIST && retransmitAt != Deadlines.NONE) {
+                persistProbes = 0;
+                retransmitAt = Deadlines.NONE;
+                retransmitKind = TIMER_RTO;
+            }
         }
-        int dataAcked = Math.min(acked, send.size());
+    }
+
+    /** Linux's tcp_ack_is_dubious: an ACK that may need the recovery state machine. */
+    private boolean ackIsDubious() {
+        return (ackFlags & FLAG_NOT_DUP) == 0 || (ackFlags & FLAG_CA_ALERT) != 0 || caState != CongestionControl.CA_OPEN;
+    }
+
+    // ---- SACK blocks received (RFC 2018, RFC 2883, RFC 6675 "update()")
+
+    /** Marks what the SACK blocks cover, detects a D-SACK, advances RACK and counts reordering. */
+    private void tagSackBlocks(TcpSegment seg, int ack, int priorUna, long nowNs) {
+        int n = seg.sackBlockCount;
+        int[] b = seg.sackBlocks;
+        // RFC 2883: a first block below the cumulative ACK, or inside the second, reports a duplicate.
+        boolean dsack = Seq.lt(b[0], ack) || (n > 1 && Seq.ge(b[0], b[2]) && Seq.le(b[1], b[3]));
+        int first = 0;
+        if (dsack) {
+            first = 1;
+            onDsack(b[0], b[1], priorUna);
+        }
+        int highestSackedBefore = board.anySacked ? board.highestSacked : sndUna;
+        for (int k = first; k < n; k++) {
+            int start = b[2 * k];
+            int end = b[2 * k + 1];
+            // RFC 2018 / Linux tcp_is_sackblock_valid: inside what was sent, not below SND.UNA, not empty.
+            if (!Seq.lt(start, end) || Seq.gt(end, sndMax) || Seq.le(end, sndUna) || Seq.lt(start, sndUna - maxSndWnd)) {
+                continue;
+            }
+            if (Seq.lt(start, sndUna)) {
+                start = sndUna;
+            }
+            sackRange(start, end, highestSackedBefore, nowNs);
+        }
+    }
+
+    private void sackRange(int start, int end, int highestSackedBefore, long nowNs) {
+        int i = board.indexOf(start);
+        if (i < 0) {
+            return;
+        }
+        // Split at the block's edges so whole entries are SACKed (Linux tcp_match_skb_to_sack).
+        if (board.start(board.slot(i)) != start && board.splitAt(i, start, smss)) {
+            i++;
+        }
+        while (i < board.size()) {
+            int s = board.slot(i);
+            if (Seq.ge(board.start(s), end)) {
+                break;
+            }
+            if (Seq.gt(board.end(s), end)) {
+                int cut = end;
+                if (cut == board.end(s) - 1 && (board.flags(s) & TcpScoreboard.FIN) != 0) {
+                    cut = board.end(s); // the FIN rides with its last byte
+                }
+                if (Seq.lt(cut, board.end(s)) && !board.splitAt(i, cut, smss)) {
+                    break; // ring full: leave the entry unSACKed (conservative)
+                }
+                s = board.slot(i);
+            }
+            int f = board.flags(s);
+            if ((f & TcpScoreboard.SACKED) == 0) {
+                boolean everRetransmitted = (f & TcpScoreboard.EVER_RETRANS) != 0;
+                if (!everRetransmitted) {
+                    ackFlags |= FLAG_ORIG_SACK_ACKED;
+                    if (Seq.lt(board.end(s), highestSackedBefore)) {
+                        noteReordering(); // a hole below the highest SACK filled without a retransmission
+                    }
+                    long rtt = (nowNs - board.sentAtNs(s)) / 1000;
+                    if (ackSackRttUs < 0 || rtt < ackSackRttUs) {
+                        ackSackRttUs = rtt;
+                    }
+                    ackCaRttUs = rtt;
+                }
+                rackAdvance(f, board.end(s), board.sentAtNs(s), nowNs);
+                rateSampleFrom(s, nowNs);
+                int packets = board.markSacked(s);
+                delivered += packets;
+                ackFlags |= FLAG_DATA_SACKED;
+            }
+            i++;
+        }
+    }
+
+    /** A D-SACK: the peer got a segment twice. Retransmissions proven spurious may allow an undo. */
+    private void onDsack(int start, int end, int priorUna) {
+        ackFlags |= FLAG_DSACKING_ACK;
+        dsackDups++;
+        rackDsackSeen = true;
+        if (undoMarked && undoRetrans > 0 && Seq.le(end, priorUna) && Seq.gt(end, undoMarker)) {
+            undoRetrans--;
+        }
+        if (tlpHighSeq != 0 && tlpRetransmitted && end == tlpHighSeq) {
+            tlpDsacked = true;
+        }
+    }
+
+    private void noteReordering() {
+        if (!reorderingSeen) {
+            reorderingSeen = true;
+        }
+        reordSeenCount++;
+        // Linux tcp_check_sack_reordering: the degree grows to what was seen (bounded).
+        reordering = Math.min(Math.max(reordering, board.sackedOut + 1), 300);
+    }
+
+    // ---- cumulative acknowledgment (Linux tcp_clean_rtx_queue)
+
+    private void cleanAcknowledged(int ack, long nowNs) {
+        long firstAckedSentNs = -1;
+        long lastAckedSentNs = -1;
+        int acked = 0;
+        while (!board.isEmpty()) {
+            int s = board.slot(0);
+            if (Seq.gt(board.end(s), ack)) {
+                if (Seq.gt(ack, board.start(s)) && board.splitAt(0, ack, smss)) {
+                    continue; // partially acknowledged: the acknowledged part goes next round
+                }
+                break;
+            }
+            int f = board.flags(s);
+            if ((f & TcpScoreboard.SACKED) == 0) {
+                acked += board.pcount(s);
+                if ((f & TcpScoreboard.EVER_RETRANS) != 0) {
+                    ackFlags |= FLAG_RETRANS_DATA_ACKED;
+                } else {
+                    if (firstAckedSentNs < 0) {
+                        firstAckedSentNs = board.sentAtNs(s);
+                    }
+                    lastAckedSentNs = board.sentAtNs(s);
+                }
+                rackAdvance(f, board.end(s), board.sentAtNs(s), nowNs);
+                rateSampleFrom(s, nowNs);
+            }
+            board.removeHead();
+        }
+        int dataAcked = Math.min(ack - sndUna, send.size());
         send.consume(dataAcked);
         bytesAcked += dataAcked;
         sndUna = ack;
         if (Seq.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
-        retries = 0;
-        limitedTransmitBytes = 0;
-        if (inRecovery) {
-            if (Seq.gt(ack, recover)) {
-                // Full acknowledgment (RFC 6582 step 3): leave recovery.
-                inRecovery = false;
-                dupAcks = 0;
-                cwnd.cwnd = Math.min(cwnd.ssthresh, Math.max(packets(sndMax - sndUna), 1) + 1);
-                cwnd.cwndCount = 0;
-            } else {
-                // Partial acknowledgment: the next hole was lost too; retransmit it at once.
-                stack.counters().increment(Counter.TCP_RECOVERY_PARTIAL_ACKS);
-                cwnd.cwnd = Math.max(1, cwnd.cwnd - packets(acked) + (acked >= smss ? 1 : 0));
-                retransmitFirst(nowNs);
-                if (!partialAckSeen) {
-                    partialAckSeen = true;
-                    retransmitAt = nowNs + rtoNs; // RFC 6582 step 5: reset the timer on the first one
+        cwnd.sndUna = sndUna;
+        delivered += acked;
+        if (acked > 0 || dataAcked > 0) {
+            ackFlags |= FLAG_DATA_ACKED | FLAG_SET_XMIT_TIMER;
+        }
+        if (firstAckedSentNs >= 0 && (ackFlags & FLAG_RETRANS_DATA_ACKED) == 0) {
+            ackSeqRttUs = (nowNs - firstAckedSentNs) / 1000;
+            ackCaRttUs = (nowNs - lastAckedSentNs) / 1000;
+        }
+        if (board.isEmpty()) {
+            renoSacked = 0;
+        }
+    }
+
+    /** Linux tcp_ack_update_rtt: the ACK's own timing first (Karn), else the timestamp echo (RFC 7323 4). */
+    private void updateRtt(TcpSegment seg, long nowNs) {
+        long seqRtt = ackSeqRttUs >= 0 ? ackSeqRttUs : ackSackRttUs;
+        if (seqRtt < 0 && tsOk && seg.hasTimestamps && seg.tsEcr != 0 && (ackFlags & FLAG_ACKED) != 0) {
+            int delta = tsValAt(nowNs) - seg.tsEcr;
+            if (delta >= 0 && delta < Integer.MAX_VALUE / 1000) {
+                seqRtt = Math.max(1, delta) * 1000L;
+                ackCaRttUs = seqRtt;
+            }
+        }
+        if (seqRtt < 0) {
+            return;
+        }
+        if (ackCaRttUs >= 0 && (minRttUs == 0 || ackCaRttUs < minRttUs)) {
+            minRttUs = Math.max(1, ackCaRttUs);
+            cwnd.minRttUs = minRttUs;
+        }
+        rttSample(Math.max(1, seqRtt));
+        backoff = 0;
+    }
+
+    // ---- the recovery state machine (Linux tcp_fastretrans_alert)
+
+    /** Returns true if lost segments are to be retransmitted now. */
+    private boolean fastRetransmitAlert(int priorUna, int dupAcks, TcpSegment seg, long nowNs) {
+        boolean reno = !sackOk;
+        // D. Leave CWR or Recovery once everything sent before it began is acknowledged.
+        if (caState == CongestionControl.CA_OPEN) {
+            retransStampNs = 0;
+        } else if (Seq.ge(sndUna, highSeq)) {
+            if (caState == CongestionControl.CA_CWR) {
+                if (sndUna != highSeq) {
+                    endCwndReduction();
+                    setCaState(CongestionControl.CA_OPEN);
                 }
+            } else if (caState == CongestionControl.CA_RECOVERY) {
+                if (reno) {
+                    renoSacked = 0;
+                }
+                if (tryUndoRecovery(seg)) {
+                    return false;
+                }
+                endCwndReduction();
             }
+        }
+        // E. Process the state.
+        switch (caState) {
+            case CongestionControl.CA_RECOVERY -> {
+                if ((ackFlags & FLAG_SND_UNA_ADVANCED) == 0) {
+                    if (reno) {
+                        addRenoSack(dupAcks);
+                    }
+                } else {
+                    if (Seq.lt(sndUna, highSeq)) {
+                        stack.counters().increment(Counter.TCP_RECOVERY_PARTIAL_ACKS);
+                    }
+                    if (tryUndoPartial(seg)) {
+                        return false;
+                    }
+                }
+                if (tryUndoDsack()) {
+                    tryToOpen();
+                }
+                identifyLoss(nowNs);
+                if (caState != CongestionControl.CA_RECOVERY) {
+                    if (!timeToRecover()) {
+                        return false;
+                    }
+                    enterRecovery();
+                }
+                return true;
+            }
+            case CongestionControl.CA_LOSS -> {
+                if (processLoss(dupAcks, seg)) {
+                    return caState == CongestionControl.CA_LOSS;
+                }
+                identifyLoss(nowNs);
+                if (!(caState == CongestionControl.CA_OPEN || (ackFlags & FLAG_LOST_RETRANS) != 0)) {
+                    return true;
+                }
+                // The window was undone, or retransmissions were lost: go on as from Open.
+            }
+            default -> {
+            }
+        }
+        if (reno) {
+            if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
+                renoSacked = 0;
+            }
+            addRenoSack(dupAcks);
+        }
+        if (caState <= CongestionControl.CA_DISORDER) {
+            tryUndoDsack();
+        }
+        identifyLoss(nowNs);
+        if (!timeToRecover()) {
+            tryToOpen();
+            return false;
+        }
+        enterRecovery();
+        return true;
+    }
+
+    /** Linux tcp_identify_packet_loss: NewReno's rule without SACK, else RACK. */
+    private void identifyLoss(long nowNs) {
+        if (board.isEmpty()) {
+            return;
+        }
+        if (!sackOk) {
+            // RFC 6582: the head is lost after dupthresh duplicate ACKs, and after each partial ACK in recovery.
+            boolean advanced = (ackFlags & FLAG_SND_UNA_ADVANCED) != 0;
+            if ((caState < CongestionControl.CA_RECOVERY && renoSacked >= reordering)
+                || (caState == CongestionControl.CA_RECOVERY && advanced)) {
+                int s = board.slot(0);
+                if (board.dataLength(s) > smss && board.pcount(s) > 1) {
+                    board.splitAt(0, board.start(s) + smss, smss);
+                    s = board.slot(0);
+                }
+                markLost(s);
+            }
+        } else if (config.rack()) {
+            int retransBefore = board.retransOut;
+            if (rackMarkLost(nowNs)) {
+                ackFlags &= ~FLAG_SET_XMIT_TIMER;
+            }
+            if (retransBefore > board.retransOut) {
+                ackFlags |= FLAG_LOST_RETRANS;
+            }
+        } else if (board.sackedOut + 1 > reordering) {
+            // Without RACK: RFC 6675's IsLost() for the first unSACKed entry.
+            markLost(board.slot(0));
+        }
+    }
+
+    private void markLost(int s) {
+        int before = board.lostOut;
+        board.markLost(s);
+        int added = board.lostOut - before;
+        if (added > 0) {
+            ackNewlyLost += added;
+            lostPacketsTotal += added;
+        }
+    }
+
+    /** Linux tcp_time_to_recover: a loss is proven (RACK or dupthresh marked one). */
+    private boolean timeToRecover() {
+        if (board.lostOut > 0) {
+            return true;
+        }
+        return !config.rack() && sackOk && board.sackedOut + 1 > reordering;
+    }
+
+    private void addRenoSack(int dupAcks) {
+        if (dupAcks <= 0) {
+            return;
+        }
+        int prior = renoSacked;
+        renoSacked += dupAcks;
+        // Linux tcp_limit_reno_sacked: at least one hole stays below the duplicate ACKs.
+        int holes = Math.min(Math.max(board.lostOut, 1), board.packetsOut);
+        if (renoSacked + holes > board.packetsOut) {
+            renoSacked = Math.max(0, board.packetsOut - holes);
+        }
+        if (renoSacked > prior) {
+            delivered += renoSacked - prior;
+            ackFlags |= FLAG_DATA_SACKED;
+        }
+    }
+
+    /** Fast recovery starts (RFC 6675 5, RFC 6937 initialisation). */
+    private void enterRecovery() {
+        priorSsthresh = 0;
+        initUndo();
+        if (caState != CongestionControl.CA_RECOVERY && caState != CongestionControl.CA_CWR) {
+            priorSsthresh = currentSsthresh();
+            initCwndReduction();
+        }
+        fastRetransmits++;
+        stack.counters().increment(Counter.TCP_FAST_RETRANSMITS);
+        setCaState(CongestionControl.CA_RECOVERY);
+    }
+
+    private void initCwndReduction() {
+        highSeq = sndMax;
+        tlpHighSeq = 0;
+        cwnd.cwndCount = 0;
+        priorCwnd = cwnd.cwnd;
+        prrDelivered = 0;
+        prrOut = 0;
+        cwnd.ssthresh = cc.ssthresh(cwnd);
+    }
+
+    /** Linux tcp_end_cwnd_reduction: cwnd = ssthresh at the end of recovery (unless undone). */
+    private void endCwndReduction() {
+        if (cwnd.ssthresh < CongestionWindow.INFINITE_SSTHRESH && (caState == CongestionControl.CA_CWR || undoMarked)) {
+            cwnd.cwnd = cwnd.ssthresh;
+        }
+    }
+
+    private int currentSsthresh() {
+        if (caState == CongestionControl.CA_CWR || caState == CongestionControl.CA_RECOVERY) {
+            return cwnd.ssthresh;
+        }
+        return Math.max(cwnd.ssthresh, (cwnd.cwnd >> 1) + (cwnd.cwnd >> 2));
+    }
+
+    private void initUndo() {
+        undoMarked = true;
+        undoMarker = sndUna;
+        undoRetrans = board.retransOut > 0 ? board.retransOut : -1;
+    }
+
+    private void tryToOpen() {
+        if (board.retransOut == 0 && !anyRetransmissionInFlight()) {
+            retransStampNs = 0;
+        }
+        if (caState != CongestionControl.CA_CWR) {
+            tryKeepOpen();
+        }
+    }
+
+    private void tryKeepOpen() {
+        int next = (board.sackedOut + renoSacked + board.lostOut > 0 || anyRetransmissionInFlight())
+            ? CongestionControl.CA_DISORDER : CongestionControl.CA_OPEN;
+        if (caState != next) {
+            setCaState(next);
+            highSeq = sndMax;
+        }
+    }
+
+    private boolean anyRetransmissionInFlight() {
+        return board.retransOut > 0;
+    }
+
+    /** tcp_packet_delayed: the ACK echoes a timestamp older than our first retransmission (Eifel, RFC 3522). */
+    private boolean packetDelayed(TcpSegment seg) {
+        return retransStampNs != 0 && tsOk && seg.hasTimestamps && seg.tsEcr != 0
+            && Seq.lt(seg.tsEcr, tsValAt(retransStampNs));
+    }
+
+    private boolean mayUndo(TcpSegment seg) {
+        return undoMarked && (undoRetrans == 0 || packetDelayed(seg));
+    }
+
+    private void undoCwndReduction(boolean unmarkLoss) {
+        if (unmarkLoss) {
+            for (int i = 0; i < board.size(); i++) {
+                int s = board.slot(i);
+                board.unmarkLost(s);
+            }
+        }
+        if (priorSsthresh != 0) {
+            cwnd.cwnd = cc.undoCwnd(cwnd);
+            if (priorSsthresh > cwnd.ssthresh) {
+                cwnd.ssthresh = priorSsthresh;
+            }
+        }
+        undoMarked = false;
+        rackAdvanced = true;
+        undos++;
+    }
+
+    private boolean tryUndoRecovery(TcpSegment seg) {
+        if (mayUndo(seg)) {
+            undoCwndReduction(false);
+        } else if (rackReoWndPersist > 0) {
+            rackReoWndPersist--;
+        }
+        if (sndUna == highSeq && !sackOk) {
+            // RFC 6582: hold the state until something above the recovery point is acknowledged.
+            return true;
+        }
+        setCaState(CongestionControl.CA_OPEN);
+        return false;
+    }
+
+    private boolean tryUndoPartial(TcpSegment seg) {
+        if (undoMarked && packetDelayed(seg)) {
+            noteReordering();
+            if (board.retransOut > 0) {
+                return true;
+            }
+            undoCwndReduction(true);
+            tryKeepOpen();
+        }
+        return false;
+    }
+
+    private boolean tryUndoDsack() {
+        if (undoMarked && undoRetrans == 0) {
+            rackReoWndPersist = Math.min(16, rackReoWndPersist + 1);
+            undoCwndReduction(false);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean tryUndoLoss(boolean frtoUndo, TcpSegment seg) {
+        if (frtoUndo || mayUndo(seg)) {
+            undoCwndReduction(true);
+            retries = 0;
+            if (frtoUndo || sackOk) {
+                setCaState(CongestionControl.CA_OPEN);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** RFC 5682 (F-RTO, SACK-enhanced) and the end of Loss state (Linux tcp_process_loss). True: handled. */
+    private boolean processLoss(int dupAcks, TcpSegment seg) {
+        boolean recovered = Seq.ge(sndUna, highSeq);
+        if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0 && tryUndoLoss(false, seg)) {
+            return true;
+        }
+        if (frto) {
+            // Step 3.b: spurious if data never retransmitted is (S)ACKed.
+            if ((ackFlags & FLAG_ORIG_SACK_ACKED) != 0 && tryUndoLoss(true, seg)) {
+                return true;
+            }
+            if (Seq.gt(sndMax, highSeq)) {
+                if ((ackFlags & FLAG_DATA_SACKED) != 0 || dupAcks > 0) {
+                    frto = false; // step 3.a: the loss was real
+                }
+            } else if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0 && !recovered) {
+                highSeq = sndMax;
+                // Step 2.b: send new data if the window allows, to see which ACKs come back.
+                if (dataEnd() != sndMax && Seq.gt(sndUna + sndWnd, sndMax)) {
+                    frtoSendNew = true;
+                    tcp.markOutput(this);
+                    return true;
+                }
+                frto = false;
+            }
+        }
+        if (recovered) {
+            tryUndoRecovery(seg);
+            return true;
+        }
+        if (!sackOk) {
+            if (Seq.gt(sndMax, highSeq) && dupAcks > 0) {
+                addRenoSack(dupAcks);
+            } else if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
+                renoSacked = 0;
+            }
+        }
+        return false;
+    }
+
+    /** RFC 8985 7.4: the ACK after a tail-loss probe tells whether the probe repaired a loss. */
+    private void processTlpAck(int ack) {
+        if (Seq.lt(ack, tlpHighSeq)) {
+            return;
+        }
+        if (!tlpRetransmitted) {
+            tlpHighSeq = 0; // a probe of new data was acknowledged
+        } else if (tlpDsacked) {
+            tlpHighSeq = 0; // the original and the probe both arrived: no loss
+        } else if (Seq.gt(ack, tlpHighSeq)) {
+            // The probe repaired a loss: reduce the window once (CWR), as after any loss.
+            initCwndReduction();
+            setCaState(CongestionControl.CA_CWR);
+            endCwndReduction();
+            tryKeepOpen();
+        } else if ((ackFlags & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED)) == 0) {
+            tlpHighSeq = 0; // a pure duplicate: both arrived
+        }
+        tlpDsacked = false;
+    }
+
+    /** Linux tcp_cong_control: PRR during a reduction, else the algorithm grows the window. */
+    private void congestionControl(int ack, int newlyDelivered, long nowNs) {
+        if (caState == CongestionControl.CA_CWR || caState == CongestionControl.CA_RECOVERY) {
+            prrReduction(newlyDelivered);
+        } else if (mayRaiseCwnd()) {
+            cwnd.cwndLimited = isCwndLimited();
+            cwnd.sndNxt = sndMax;
+            cc.congestionAvoidance(cwnd, ack, newlyDelivered, nowNs);
+        }
+    }
+
+    private boolean mayRaiseCwnd() {
+        if (reordering > config.reordering()) {
+            return (ackFlags & FLAG_FORWARD_PROGRESS) != 0;
+        }
+        return (ackFlags & FLAG_DATA_ACKED) != 0;
+    }
+
+    /** Linux tcp_is_cwnd_limited: the window, not the application, limited the last flight. */
+    private boolean isCwndLimited() {
+        if (cwndLimitedFlag) {
+            return true;
+        }
+        return cwnd.inSlowStart() && cwnd.cwnd < 2 * maxPacketsOut;
+    }
+
+    /** Proportional Rate Reduction (RFC 6937), as Linux's tcp_cwnd_reduction. */
+    private void prrReduction(int newlyDelivered) {
+        if (newlyDelivered <= 0 || priorCwnd == 0) {
+            return;
+        }
+        int inFlight = inFlight();
+        int delta = cwnd.ssthresh - inFlight;
+        prrDelivered += newlyDelivered;
+        int sendCount;
+        if (delta < 0) {
+            // RFC 6937: pipe above ssthresh: send in proportion to what was delivered.
+            long dividend = (long) cwnd.ssthresh * prrDelivered + priorCwnd - 1;
+            sendCount = (int) (dividend / priorCwnd) - prrOut;
         } else {
-            dupAcks = 0;
-            cwnd.cwndLimited = true;
-            cc.congestionAvoidance(cwnd, ack, packets(Math.min(acked, flightBefore)), nowNs);
-        }
-        // RFC 6298 5.2/5.3: stop the timer when all is acknowledged, else restart it.
-        if (sndUna == sndMax) {
-            if (!persistMode) {
-                retransmitAt = Deadlines.NONE;
+            // Slow-start reduction bound: catch up towards ssthresh, at most delivered + 1 per ACK.
+            sendCount = Math.max(prrDelivered - prrOut, newlyDelivered);
+            if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0 && ackNewlyLost == 0) {
+                sendCount++;
             }
-        } else if (!inRecovery || !partialAckSeen) {
-            retransmitAt = nowNs + rtoNs;
+            sendCount = Math.min(delta, sendCount);
         }
-        updateTimer();
-        if (writeBlocked && send.free() > 0) {
-            writeBlocked = false;
-            raise(EVENT_WRITABLE);
+        // Force a fast retransmit upon entering fast recovery.
+        sendCount = Math.max(sendCount, prrOut > 0 ? 0 : 1);
+        cwnd.cwnd = inFlight + sendCount;
+    }
+
+    private int inFlight() {
+        return Math.max(0, board.inFlight() - renoSacked);
+    }
+
+    private void setCaState(int next) {
+        if (next != caState) {
+            caState = next;
+            cc.onStateChange(cwnd, next);
+        }
+    }
+
+    // ---- RACK (RFC 8985)
+
+    /** RFC 8985 6.2 step 2: remember the most recently sent segment that was delivered. */
+    private void rackAdvance(int entryFlags, int endSeq, long sentAtNs, long nowNs) {
+        long rttUs = (nowNs - sentAtNs) / 1000;
+        if ((entryFlags & TcpScoreboard.EVER_RETRANS) != 0 && minRttUs > 0 && rttUs < minRttUs) {
+            return; // ambiguous: the original, not the retransmission, was probably delivered
+        }
+        rackAdvanced = true;
+        rackRttUs = rttUs;
+        if (sentAfter(sentAtNs, rackSentAtNs, endSeq, rackEndSeq)) {
+            rackSentAtNs = sentAtNs;
+            rackEndSeq = endSeq;
+        }
+    }
+
+    private static boolean sentAfter(long t1, long t2, int seq1, int seq2) {
+        return t1 > t2 || (t1 == t2 && Seq.gt(seq1, seq2));
+    }
+
+    /** RFC 8985 6.2 step 4: the reordering window. Zero while no reordering was seen and in recovery. */
+    private long rackReorderingWindowUs() {
+        if (!reorderingSeen) {
+            if (caState >= CongestionControl.CA_RECOVERY) {
+                return 0;
+            }
+            if (board.sackedOut >= reordering) {
+                return 0;
+            }
+        }
+        long srttUs = srttUs8 >> 3;
+        return Math.min((minRttUs >> 2) * rackReoWndSteps, srttUs);
+    }
+
+    /** RFC 8985 6.2 step 5 (Linux tcp_rack_mark_lost): true if a reordering timer was armed. */
+    private boolean rackMarkLost(long nowNs) {
+        if (!rackAdvanced) {
+            return false;
+        }
+        rackAdvanced = false;
+        long reoWndUs = rackReorderingWindowUs();
+        long waitUs = 0;
+        for (int i = 0; i < board.size(); i++) {
+            int s = board.slot(i);
+            int f = board.flags(s);
+            if ((f & TcpScoreboard.SACKED) != 0 || ((f & TcpScoreboard.LOST) != 0 && (f & TcpScoreboard.RETRANS) == 0)) {
+                continue;
+            }
+            if (!sentAfter(rackSentAtNs, board.sentAtNs(s), rackEndSeq, board.end(s))) {
+                continue;
+            }
+            long remaining = rackRttUs + reoWndUs - (nowNs - board.sentAtNs(s)) / 1000;
+            if (remaining <= 0) {
+                markLost(s);
+            } else {
+                waitUs = Math.max(waitUs, remaining);
+            }
+        }
+        if (waitUs > 0) {
+            armTimer(TIMER_REORDER, nowNs + (waitUs + TIMEOUT_MIN_US) * 1000);
+            return true;
+        }
+        return false;
+    }
+
+    /** RFC 8985 6.3: the reordering timer expired: what it waited for is lost; recover. */
+    private void rackReorderTimeout(long nowNs) {
+        int lostBefore = board.lostOut;
+        rackAdvanced = true;
+        rackMarkLost(nowNs);
+        int newlyLost = board.lostOut - lostBefore;
+        if (newlyLost > 0 && caState != CongestionControl.CA_RECOVERY && caState != CongestionControl.CA_LOSS) {
+            enterRecovery();
+            ackFlags = 0;
+            ackNewlyLost = newlyLost;
+            prrReduction(1);
+        }
+        if (retransmitAt == Deadlines.NONE) {
+            rearmRto(nowNs);
         }
         tcp.markOutput(this);
     }
 
-    /** RFC 5681 3.2 and RFC 6582: duplicate ACKs, limited transmit, fast retransmit. */
-    private void duplicateAck(long nowNs) {
-        dupAcks++;
-        if (inRecovery) {
-            cwnd.cwnd++;
-            tcp.markOutput(this);
+    // ---- delivery rate (draft-cheng-iccrg-delivery-rate-estimation)
+
+    private void rateSampleFrom(int s, long nowNs) {
+        int deliveredNow = delivered + board.pcount(s);
+        long sendIntervalNs = board.sentAtNs(s) - board.firstSentAtSend(s);
+        long ackIntervalNs = nowNs - board.deliveredTimeAtSend(s);
+        long intervalNs = Math.max(sendIntervalNs, ackIntervalNs);
+        int packets = deliveredNow - board.deliveredAtSend(s);
+        firstSentTimeNs = board.sentAtNs(s);
+        deliveredTimeNs = nowNs;
+        if (intervalNs > 0 && packets > 0 && (minRttUs == 0 || intervalNs >= minRttUs * 1000)) {
+            deliveryRateBytesPerSecond = (long) packets * smss * 1_000_000_000L / intervalNs;
+            deliveryRateAppLimited = (board.flags(s) & TcpScoreboard.APP_LIMITED) != 0;
+        }
+    }
+
+    // ---- timers after an ACK: TLP, or the RTO
+
+    /** Linux tcp_set_xmit_timer: a tail-loss probe if one may be scheduled, else the RTO. */
+    private void setTransmitTimer(long nowNs) {
+        if (!scheduleLossProbe(nowNs, true)) {
+            rearmRto(nowNs);
+        }
+    }
+
+    /** RFC 6298 5.2/5.3 (Linux tcp_rearm_rto): off when nothing is in flight, else restarted. */
+    private void rearmRto(long nowNs) {
+        if (board.isEmpty()) {
+            if (retransmitKind != TIMER_PERSIST) {
+                retransmitAt = Deadlines.NONE;
+                retransmitKind = TIMER_RTO;
+            }
             return;
         }
-        if (dupAcks < 3) {
-            // Limited transmit (RFC 3042): one new segment per duplicate ACK.
-            limitedTransmitBytes = dupAcks * smss;
-            tcp.markOutput(this);
-            return;
+        long at = nowNs + rtoNs;
+        if (retransmitKind == TIMER_TLP || retransmitKind == TIMER_REORDER) {
+            // The RTO counts from when the oldest outstanding segment was sent.
+            long fromHead = board.sentAtNs(board.slot(0)) + rtoNs;
+            at = Math.max(fromHead, nowNs + 1);
         }
-        if (dupAcks == 3 && Seq.gt(sndUna, recover)) {
-            // Fast retransmit (RFC 6582 step 2: only if the cumulative ACK covers more than "recover").
-            recover = sndMax - 1;
-            inRecovery = true;
-            partialAckSeen = false;
-            limitedTransmitBytes = 0;
-            cwnd.ssthresh = cc.ssthresh(cwnd);
-            cwnd.cwnd = cwnd.ssthresh + 3;
-            fastRetransmits++;
-            stack.counters().increment(Counter.TCP_FAST_RETRANSMITS);
-            timing = false; // Karn: the timed segment may be the one retransmitted
-            retransmitFirst(nowNs);
-            tcp.markOutput(this);
+        armTimer(TIMER_RTO, at);
+    }
+
+    /** RFC 8985 7.2 (Linux tcp_schedule_loss_probe): a probe 2*SRTT after the last send, if allowed. */
+    private boolean scheduleLossProbe(long nowNs, boolean advancingRto) {
+        if (!config.tailLossProbe() || board.isEmpty() || !sackOk
+            || (caState != CongestionControl.CA_OPEN && caState != CongestionControl.CA_CWR)) {
+            return false;
         }
+        long timeoutNs;
+        if (srttUs8 != 0) {
+            long us = srttUs8 >> 2;
+            us += board.packetsOut == 1 ? config.rtoMinNs() / 1000 : TIMEOUT_MIN_US;
+            timeoutNs = us * 1000;
+        } else {
+            timeoutNs = config.rtoInitialNs();
+        }
+        long rtoDeltaNs = advancingRto ? rtoNs
+            : (retransmitKind == TIMER_RTO && retransmitAt != Deadlines.NONE ? retransmitAt - nowNs : rtoNs);
+        if (rtoDeltaNs > 0) {
+            timeoutNs = Math.min(timeoutNs, rtoDeltaNs);
+        }
+        armTimer(TIMER_TLP, nowNs + timeoutNs);
+        return true;
+    }
+
+    /** RFC 8985 7.3: send one new segment, or retransmit the last one, to get an ACK that shows the loss. */
+    private void sendLossProbe(long nowNs) {
+        if (tlpHighSeq == 0) {
+            int before = board.packetsOut;
+            if (dataEnd() != sndMax && Seq.le(sndMax + Math.min(smss, dataEnd() - sndMax), sndUna + sndWnd)) {
+                sendNewData(nowNs, true);
+            }
+            if (board.packetsOut > before) {
+                tlpRetransmitted = false;
+                tlpHighSeq = sndMax;
+                tlpProbes++;
+            } else if (!board.isEmpty()) {
+                int i = board.size() - 1;
+                int s = board.slot(i);
+                if (board.pcount(s) > 1 && board.dataLength(s) > (board.pcount(s) - 1) * smss) {
+                    if (board.splitAt(i, board.start(s) + (board.pcount(s) - 1) * smss, smss)) {
+                        i++;
+                        s = board.slot(i);
+                    }
+                }
+                if (transmitEntry(s, nowNs, false)) {
+                    tlpRetransmitted = true;
+                    tlpHighSeq = sndMax;
+                    tlpProbes++;
+                }
+            }
+            stack.counters().increment(Counter.TCP_LOSS_PROBES);
+        }
+        retransmitKind = TIMER_RTO;
+        retransmitAt = Deadlines.NONE;
+        rearmRto(nowNs);
     }
 
     /** Seventh and eighth steps: the segment's data, then its FIN. */
@@ -1035,6 +1954,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         int at = seg.seq - rcvNxt;
         int length = seg.payloadLength;
         boolean holesBefore = receive.ranges() > 0;
+        boolean duplicate = at > 0 && receive.covered(at, at + length);
         int advanced = receive.insert(at, buffer, seg.payloadOffset, length);
         if (advanced < 0) {
             stack.counters().increment(Counter.TCP_OUT_OF_ORDER_DROPPED);
@@ -1043,6 +1963,11 @@ public final class TcpConnection implements TimerQueue.Owner {
             return;
         }
         if (advanced == 0) {
+            if (duplicate) {
+                noteDuplicate(seg.seq, seg.seq + length); // already held out of order (RFC 2883 4.1.2)
+            } else {
+                noteSackArrival(seg.seq);
+            }
             // Out of order: an immediate duplicate ACK tells the sender (RFC 5681 4.2).
             outOfOrderSegments++;
             stack.counters().increment(Counter.TCP_OUT_OF_ORDER_QUEUED);
@@ -1103,7 +2028,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void enterTimeWait(long nowNs) {
         setState(TcpState.TIME_WAIT);
         retransmitAt = Deadlines.NONE;
-        persistMode = false;
+        retransmitKind = TIMER_RTO;
         keepaliveAt = Deadlines.NONE;
         closeAt = nowNs + config.timeWaitNs();
         updateTimer();
@@ -1137,9 +2062,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             if (state.isSynchronized() && newSmss < smss) {
                 // Resend what is in flight in smaller segments, without a congestion response (RFC 1191 6.5).
                 smss = newSmss;
-                cwnd.cwnd = Math.max(cwnd.cwnd, 1);
                 stack.counters().increment(Counter.TCP_PMTU_REDUCTIONS);
-                sndNxt = sndUna;
+                board.markAllLost(); // RFC 1191 6.5 (Linux tcp_simple_retransmit): no window reduction
                 tcp.markOutput(this);
             }
             return;
@@ -1176,7 +2100,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     // Output: what to send now
     // =============================================================================================
 
-    /** Sends whatever the windows, Nagle and the FIN allow, then a pure ACK if one is owed. */
+    /** Sends retransmissions, new data, a FIN and owed ACKs as the windows, Nagle and the FIN allow. */
     void output(long nowNs) {
         if (state == TcpState.CLOSED || state == TcpState.SYN_SENT || state == TcpState.LISTEN) {
             return;
@@ -1187,82 +2111,239 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             return;
         }
-        // RFC 5681 4.1: after an idle period longer than the RTO, restart from the initial window.
-        if (sndMax == sndUna && nowNs - lastSendNs > rtoNs && dataEnd() != sndNxt) {
-            cwnd.cwnd = Math.min(cwnd.cwnd, config.initialWindowSegments());
-        }
         boolean sent = false;
-        while (true) {
-            int dataEnd = dataEnd();
-            int unsent = Math.max(0, dataEnd - sndNxt);
-            int window = Math.min(sndWnd, cwnd.cwnd * smss + limitedTransmitBytes);
-            int usable = sndUna + window - sndNxt;
-            int maxSegment = tsoLimit();
-            int length = Math.min(unsent, Math.max(0, Math.min(usable, maxSegment)));
-            boolean fin = finQueued && sndNxt + length == finSeq && Seq.le(sndNxt, finSeq) && usable > length;
-            if (length == 0 && !fin) {
+        if (frtoSendNew) {
+            // F-RTO step 2.b: new data instead of retransmissions, to tell a spurious timeout.
+            frtoSendNew = false;
+            sent = sendNewData(nowNs, false) > 0;
+            if (!Seq.gt(sndMax, highSeq)) {
+                frto = false;
+            }
+        }
+        if (board.lostOut > 0) {
+            sent |= retransmitLost(nowNs);
+        }
+        sent |= sendNewData(nowNs, false) > 0;
+        // Zero window with data waiting and nothing in flight: probe it (persist timer).
+        if (!sent && sndWnd == 0 && dataEnd() != sndMax && board.isEmpty() && retransmitAt == Deadlines.NONE) {
+            armTimer(TIMER_PERSIST, nowNs + persistInterval());
+        }
+        if (!sent && ackNow) {
+            sendAckNow(nowNs);
+        }
+        updateTimer();
+    }
+
+    /**
+     * RFC 6675 NextSeg() rule 1 as Linux's tcp_xmit_retransmit_queue: every entry deemed lost and not yet
+     * retransmitted, oldest first, as far as the congestion window allows.
+     */
+    private boolean retransmitLost(long nowNs) {
+        boolean any = false;
+        for (int i = 0; i < board.size(); i++) {
+            int s = board.slot(i);
+            int f = board.flags(s);
+            if ((f & TcpScoreboard.LOST) == 0 || (f & (TcpScoreboard.RETRANS | TcpScoreboard.SACKED)) != 0) {
+                continue;
+            }
+            int quota = Math.min(cwnd.cwnd - inFlight(), tsoLimit() / smss);
+            if (quota <= 0) {
                 break;
             }
+            if (board.dataLength(s) > quota * smss && board.splitAt(i, board.start(s) + quota * smss, smss)) {
+                s = board.slot(i);
+            }
+            int packets = board.pcount(s);
+            if (!transmitEntry(s, nowNs, true)) {
+                break;
+            }
+            any = true;
+            if (caState == CongestionControl.CA_RECOVERY || caState == CongestionControl.CA_CWR) {
+                prrOut += packets;
+            }
+        }
+        return any;
+    }
+
+    /** Sends one scoreboard entry again; {@code counted} marks it RETRANS (a TLP retransmission is not). */
+    private boolean transmitEntry(int s, long nowNs, boolean counted) {
+        int length = board.dataLength(s);
+        int f = board.flags(s);
+        int flags = ACK | ((f & TcpScoreboard.FIN) != 0 ? FIN : 0) | ((f & TcpScoreboard.PSH) != 0 ? PSH : 0);
+        if (!sendSegment(board.start(s), flags, length, nowNs)) {
+            return false;
+        }
+        int packets = board.pcount(s);
+        retransmits += packets;
+        totalRetransPackets += packets;
+        bytesRetransmitted += length;
+        stack.counters().add(Counter.TCP_RETRANS_SEGS, packets);
+        boolean appLimited = appLimitedUntil != 0;
+        if (counted) {
+            board.markRetransmitted(s, nowNs, delivered, deliveredTimeNs, firstSentTimeNs, appLimited);
+            if (retransStampNs == 0) {
+                retransStampNs = nowNs;
+            }
+            if (undoRetrans < 0) {
+                undoRetrans = 0;
+            }
+            undoRetrans += packets;
+        } else {
+            board.markProbed(s, nowNs, delivered, deliveredTimeNs, firstSentTimeNs, appLimited);
+        }
+        return true;
+    }
+
+    /**
+     * New data from SND.MAX on (Linux tcp_write_xmit): as much as the congestion window (in packets, at
+     * most half of it per super-segment so two stay in flight), the peer's window, Nagle (RFC 9293 3.7.4)
+     * and sender SWS avoidance (RFC 9293 3.8.6.2.1) allow; a TSO super-segment carries whole segments.
+     * A tail-loss probe ({@code probe}) sends one segment whatever the congestion window. Returns the
+     * packets sent.
+     */
+    private int sendNewData(long nowNs, boolean probe) {
+        if (config.slowStartAfterIdle() && board.isEmpty() && nowNs - lastSendNs > rtoNs && dataEnd() != sndMax) {
+            restartAfterIdle(nowNs);
+        }
+        int sentPackets = 0;
+        boolean cwndLimitedNow = false;
+        boolean priorEmpty = board.isEmpty();
+        while (true) {
+            int dataEnd = dataEnd();
+            int unsent = dataEnd - sndMax;
+            if (unsent < 0) {
+                unsent = 0;
+            }
+            boolean finUnsent = finQueued && Seq.le(sndMax, finSeq);
+            if (unsent == 0 && !finUnsent) {
+                break;
+            }
+            int quota = cwndQuota();
+            if (quota == 0) {
+                if (!probe) {
+                    cwndLimitedNow = true;
+                    break;
+                }
+                quota = 1;
+            }
+            if (board.isFull()) {
+                break;
+            }
+            int windowRoom = sndUna + sndWnd - sndMax;
+            int first = Math.min(unsent, smss);
+            if (unsent > 0 && windowRoom < first) {
+                break; // the peer's window holds not even the next segment (persist takes over)
+            }
+            int maxSegment = Math.min(tsoLimit(), quota * smss);
+            int length = Math.min(unsent, Math.min(windowRoom, maxSegment));
+            boolean fin = finUnsent && sndMax + length == finSeq;
             if (length > 0 && !fin && length < smss) {
                 boolean allQueued = length == unsent;
-                boolean nothingInFlight = sndNxt == sndUna;
-                // Nagle (RFC 9293 3.7.4) and sender silly-window avoidance (RFC 9293 3.8.6.2.1): a short
-                // segment goes only if it empties the queue and nothing is in flight (or Nagle is off),
-                // or it fills at least half the largest window the peer has offered.
-                boolean nagleAllows = allQueued && (noDelay || nothingInFlight);
+                boolean nothingInFlight = board.isEmpty();
+                // Nagle and sender SWS avoidance: a short segment goes only if it empties the queue and nothing
+                // is in flight (or Nagle is off), or it fills at least half the largest window offered.
+                boolean nagleAllows = allQueued && (noDelay || nothingInFlight || probe);
                 boolean halfWindow = length >= maxSndWnd / 2 && maxSndWnd > 0 && nothingInFlight;
                 if (!nagleAllows && !halfWindow) {
                     break;
                 }
             }
             if (length > smss && length % smss != 0) {
-                // A super-segment carries whole segments; a partial tail rides along only where a lone
-                // partial segment could be sent (end of the queue, Nagle satisfied).
-                boolean tailAllowed = length == unsent && (noDelay || sndNxt == sndUna);
+                // A partial tail rides along only where a lone partial segment could be sent.
+                boolean tailAllowed = length == unsent && (noDelay || board.isEmpty());
                 if (!tailAllowed) {
                     length -= length % smss;
                     fin = false;
                 }
             }
-            boolean retransmission = Seq.lt(sndNxt, sndMax);
-            int flags = ACK | (fin ? FIN : 0) | (length > 0 && sndNxt + length == dataEnd ? PSH : 0);
-            if (!sendSegment(sndNxt, flags, length, nowNs)) {
+            boolean push = length > 0 && sndMax + length == dataEnd;
+            int flags = ACK | (fin ? FIN : 0) | (push ? PSH : 0);
+            if (board.isEmpty()) {
+                cc.onTransmitStart(cwnd, nowNs);
+            }
+            if (!sendSegment(sndMax, flags, length, nowNs)) {
                 break; // no frame: resume on a later poll
             }
-            if (retransmission) {
-                retransmits++;
-                bytesRetransmitted += length;
-                stack.counters().increment(Counter.TCP_RETRANS_SEGS);
-            } else {
-                bytesSent += length;
-                if (!timing) {
-                    timing = true;
-                    timedSeq = sndNxt;
-                    timedAtNs = nowNs;
-                }
+            int end = sndMax + length + (fin ? 1 : 0);
+            boolean appLimited = appLimitedUntil != 0;
+            board.add(sndMax, end, fin, smss, nowNs, delivered, deliveredTimeNs, firstSentTimeNs, appLimited);
+            if (push) {
+                board.markPush(board.slot(board.size() - 1));
             }
-            if (limitedTransmitBytes > 0) {
-                limitedTransmitBytes = Math.max(0, limitedTransmitBytes - length);
+            if (board.size() == 1) {
+                firstSentTimeNs = nowNs;
+                deliveredTimeNs = nowNs;
             }
-            sndNxt += length + (fin ? 1 : 0);
-            if (Seq.gt(sndNxt, sndMax)) {
-                sndMax = sndNxt;
+            bytesSent += length;
+            dataSegsOut++;
+            sndMax = end;
+            sndNxt = end;
+            cwnd.sndNxt = sndMax;
+            sentPackets += TcpScoreboard.packets(length, smss);
+            if (probe) {
+                break;
             }
-            if (retransmitAt == Deadlines.NONE || persistMode) {
-                persistMode = false;
-                retransmitAt = nowNs + rtoNs; // RFC 6298 5.1
-            }
-            sent = true;
         }
-        // Zero window with data waiting and nothing in flight: probe it (persist timer).
-        if (!sent && sndWnd == 0 && dataEnd() - sndNxt > 0 && sndMax == sndUna && retransmitAt == Deadlines.NONE) {
-            persistMode = true;
-            retransmitAt = nowNs + persistInterval();
+        cwndValidate(cwndLimitedNow || inFlight() >= cwnd.cwnd);
+        if (sentPackets > 0) {
+            if (caState == CongestionControl.CA_RECOVERY || caState == CongestionControl.CA_CWR) {
+                prrOut += sentPackets;
+            }
+            if (priorEmpty || retransmitKind == TIMER_TLP || retransmitAt == Deadlines.NONE
+                || retransmitKind == TIMER_PERSIST) {
+                rearmRto(nowNs);
+            }
+            if (!probe) {
+                scheduleLossProbe(nowNs, false);
+            }
         }
-        if (!sent && ackNow) {
-            sendAckNow(nowNs);
+        return sentPackets;
+    }
+
+    /** Linux tcp_cwnd_test: packets the window allows now, at most half the window per burst. */
+    private int cwndQuota() {
+        int inFlight = inFlight();
+        int window = cwnd.cwnd;
+        if (inFlight >= window) {
+            return 0;
         }
-        updateTimer();
+        return Math.min(Math.max(window >> 1, 1), window - inFlight);
+    }
+
+    /** Linux tcp_cwnd_validate: remember whether the window or the application limited this flight. */
+    private void cwndValidate(boolean limited) {
+        if (!Seq.lt(sndUna, cwndUsageSeq) || (limited && !cwndLimitedFlag)
+            || (!cwndLimitedFlag && board.packetsOut > maxPacketsOut)) {
+            cwndLimitedFlag = limited;
+            maxPacketsOut = board.packetsOut;
+            cwndUsageSeq = sndMax;
+        }
+    }
+
+    /** RFC 5681 4.1 (Linux tcp_cwnd_restart): after an idle RTO, at most the initial window. */
+    private void restartAfterIdle(long nowNs) {
+        int restart = Math.min(config.initialWindowSegments(), cwnd.cwnd);
+        cwnd.ssthresh = currentSsthresh();
+        long idle = nowNs - lastSendNs;
+        int window = cwnd.cwnd;
+        while ((idle -= rtoNs) > 0 && window > restart) {
+            window >>= 1;
+        }
+        cwnd.cwnd = Math.max(window, restart);
+    }
+
+    /** Sequence number after the last byte the application queued. */
+    private int dataEnd() {
+        return sndUna + send.size() + (synAcked ? 0 : 1);
+    }
+
+    /** Largest payload for one segment: the MSS, or a TSO super-segment when the device offers it. */
+    private int tsoLimit() {
+        if (!config.tso()) {
+            return smss;
+        }
+        int limit = tcp.maxTsoPayload(smss);
+        return Math.max(smss, limit);
     }
 
     /** The MSS after the socket's clamp (TCP_MAXSEG), if it has one. */
@@ -1273,35 +2354,6 @@ public final class TcpConnection implements TimerQueue.Owner {
     /** Packets (full segments, rounded up) in {@code bytes}. */
     private int packets(int bytes) {
         return (bytes + smss - 1) / smss;
-    }
-
-    /** Sequence number after the last byte the application queued. */
-    private int dataEnd() {
-        return sndUna + send.size() + (synAcked ? 0 : 1);
-    }
-
-    /** Largest payload for one segment: the MSS, or a TSO super-segment when the device offers it. */
-    private int tsoLimit() {
-        int limit = tcp.maxTsoPayload(smss);
-        return Math.max(smss, limit);
-    }
-
-    /** Retransmits one segment at SND.UNA (fast retransmit, partial ACK). */
-    private void retransmitFirst(long nowNs) {
-        int length = Math.min(smss, Math.max(0, dataEnd() - sndUna));
-        boolean fin = finQueued && sndUna + length == finSeq && Seq.lt(finSeq, sndMax);
-        if (length == 0 && !fin) {
-            return;
-        }
-        int flags = ACK | (fin ? FIN : 0);
-        if (sendSegment(sndUna, flags, length, nowNs)) {
-            retransmits++;
-            bytesRetransmitted += length;
-            stack.counters().increment(Counter.TCP_RETRANS_SEGS);
-            if (Seq.lt(sndNxt, sndUna + length + (fin ? 1 : 0))) {
-                sndNxt = sndUna + length + (fin ? 1 : 0);
-            }
-        }
     }
 
     /**
@@ -1381,10 +2433,13 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         if (Deadlines.expired(retransmitAt, nowNs)) {
             retransmitAt = Deadlines.NONE;
-            if (persistMode) {
-                persistTimeout(nowNs);
-            } else {
-                retransmissionTimeout(nowNs);
+            int kind = retransmitKind;
+            retransmitKind = TIMER_RTO;
+            switch (kind) {
+                case TIMER_PERSIST -> persistTimeout(nowNs);
+                case TIMER_TLP -> sendLossProbe(nowNs);
+                case TIMER_REORDER -> rackReorderTimeout(nowNs);
+                default -> retransmissionTimeout(nowNs);
             }
             if (state == TcpState.CLOSED) {
                 return;
@@ -1408,12 +2463,55 @@ public final class TcpConnection implements TimerQueue.Owner {
         updateTimer();
     }
 
-    /** RFC 6298 5.4-5.7 and RFC 5681 eq. 4: back off, shrink the window, go back to SND.UNA. */
+    private void armTimer(int kind, long at) {
+        retransmitKind = kind;
+        retransmitAt = at;
+        updateTimer();
+    }
+
+    /** Linux tcp_enter_loss: the Loss state after a timeout, with F-RTO (RFC 5682) armed if allowed. */
+    private void enterLoss(int retriesBefore, long nowNs) {
+        boolean newRecovery = caState < CongestionControl.CA_RECOVERY;
+        boolean reneged = (board.flags(board.slot(0)) & TcpScoreboard.SACKED) != 0;
+        if (reneged) {
+            board.unsackAll(); // the peer dropped what it SACKed (RFC 2018 8): trust only cumulative ACKs
+        }
+        renoSacked = 0;
+        for (int i = 0; i < board.size(); i++) {
+            int s = board.slot(i);
+            if (!reneged && config.rack() && i > 0 && (board.flags(s) & TcpScoreboard.SACKED) == 0
+                && rackRttUs - (nowNs - board.sentAtNs(s)) / 1000 > 0) {
+                continue; // sent too recently to be lost yet
+            }
+            markLost(s);
+        }
+        if (caState <= CongestionControl.CA_DISORDER || !Seq.gt(highSeq, sndUna)
+            || (caState == CongestionControl.CA_LOSS && retriesBefore == 0)) {
+            priorSsthresh = currentSsthresh();
+            priorCwnd = cwnd.cwnd;
+            cwnd.ssthresh = cc.ssthresh(cwnd);
+            initUndo();
+        }
+        cwnd.cwnd = inFlight() + 1;
+        cwnd.cwndCount = 0;
+        if (caState <= CongestionControl.CA_DISORDER && board.sackedOut >= config.reordering()) {
+            reordering = Math.min(reordering, config.reordering());
+        }
+        setCaState(CongestionControl.CA_LOSS);
+        highSeq = sndMax;
+        tlpHighSeq = 0;
+        frto = config.frto() && (newRecovery || retriesBefore > 0);
+    }
+
+    /**
+     * RFC 6298 5.4-5.7 and RFC 6675 5.1 (Linux tcp_retransmit_timer): everything not SACKed is deemed
+     * lost, the window drops to one packet, the oldest segment goes again and the RTO backs off.
+     */
     private void retransmissionTimeout(long nowNs) {
+        int retriesBefore = retries;
         retries++;
         timeouts++;
         stack.counters().increment(Counter.TCP_TIMEOUTS);
-        timing = false; // Karn's rule
         rtoNs = Math.min(rtoNs * 2, config.rtoMaxNs());
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
             synLost = true;
@@ -1424,6 +2522,7 @@ public final class TcpConnection implements TimerQueue.Owner {
                 return;
             }
             retransmits++;
+            totalRetransPackets++;
             stack.counters().increment(Counter.TCP_RETRANS_SEGS);
             sndNxt = iss;
             sendSyn(nowNs);
@@ -1439,21 +2538,23 @@ public final class TcpConnection implements TimerQueue.Owner {
             terminate(nowNs);
             return;
         }
-        cwnd.ssthresh = cc.ssthresh(cwnd);
-        cwnd.cwnd = 1;
-        cwnd.cwndCount = 0;
-        inRecovery = false;
-        dupAcks = 0;
-        limitedTransmitBytes = 0;
-        recover = sndMax - 1; // RFC 6582 step 4 after a timeout: the highest sequence number sent
-        sndNxt = sndUna;
-        tcp.markOutput(this);
+        if (board.isEmpty()) {
+            return;
+        }
+        enterLoss(retriesBefore, nowNs);
+        backoff++;
+        int s = board.slot(0);
+        if (board.dataLength(s) > smss) {
+            board.splitAt(0, board.start(s) + smss, smss);
+            s = board.slot(0);
+        }
+        transmitEntry(s, nowNs, true);
+        armTimer(TIMER_RTO, nowNs + rtoNs);
     }
 
     /** Zero-window probe: a segment below SND.UNA that the peer must ACK with its window (as Linux). */
     private void persistTimeout(long nowNs) {
-        if (sndWnd > 0 || dataEnd() == sndNxt) {
-            persistMode = false;
+        if (sndWnd > 0 || dataEnd() == sndMax) {
             persistProbes = 0;
             tcp.markOutput(this);
             return;
@@ -1470,8 +2571,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         persistUnanswered++;
         stack.counters().increment(Counter.TCP_ZERO_WINDOW_PROBES);
         sendSegment(sndUna - 1, ACK, 0, nowNs);
-        persistMode = true;
-        retransmitAt = nowNs + persistInterval();
+        armTimer(TIMER_PERSIST, nowNs + persistInterval());
     }
 
     private long persistInterval() {
@@ -1529,19 +2629,57 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    /** RFC 6298 2.2-2.4 with the RTO floor and ceiling of the config. */
-    private void sampleRtt(long sampleNs) {
-        long r = Math.max(sampleNs, 1);
-        if (!rttMeasured) {
-            srttNs = r;
-            rttvarNs = r / 2;
-            rttMeasured = true;
+    /**
+     * Linux's RTT estimator (tcp_rtt_estimator), RFC 6298's with two refinements: the variation grows at
+     * once but shrinks only once per round trip, and never below the minimum RTO; RTO = SRTT + RTTVAR,
+     * in whole milliseconds as Linux's jiffies, at most the configured maximum.
+     */
+    private void rttSample(long mUs) {
+        long rtoMinUs = config.rtoMinNs() / 1000;
+        long m = mUs;
+        long srtt = srttUs8;
+        if (srtt != 0) {
+            m -= srtt >> 3;
+            srtt += m;
+            if (m < 0) {
+                m = -m;
+                m -= mdevUs >> 2;
+                if (m > 0) {
+                    m >>= 3; // a falling RTT moves the variation slowly (Eifel-like)
+                }
+            } else {
+                m -= mdevUs >> 2;
+            }
+            mdevUs += m;
+            if (mdevUs > mdevMaxUs) {
+                mdevMaxUs = mdevUs;
+                if (mdevMaxUs > rttvarUs) {
+                    rttvarUs = mdevMaxUs;
+                }
+            }
+            if (Seq.gt(sndUna, rttSeq)) {
+                if (mdevMaxUs < rttvarUs) {
+                    rttvarUs -= (rttvarUs - mdevMaxUs) >> 2;
+                }
+                rttSeq = sndMax;
+                mdevMaxUs = rtoMinUs;
+            }
         } else {
-            rttvarNs = (3 * rttvarNs + Math.abs(srttNs - r)) / 4;
-            srttNs = (7 * srttNs + r) / 8;
+            srtt = m << 3;
+            mdevUs = m << 1; // RTO = 3 * RTT after the first sample
+            rttvarUs = Math.max(mdevUs, rtoMinUs);
+            mdevMaxUs = rttvarUs;
+            rttSeq = sndMax;
         }
-        long rto = srttNs + Math.max(1_000, 4 * rttvarNs);
-        rtoNs = Math.min(Math.max(rto, config.rtoMinNs()), config.rtoMaxNs());
+        srttUs8 = Math.max(1, srtt);
+        long rtoUs = (srttUs8 >> 3) + rttvarUs;
+        long rtoMs = (rtoUs + 999) / 1000;
+        rtoNs = Math.min(rtoMs * 1_000_000L, config.rtoMaxNs());
+    }
+
+    /** Our timestamp clock (RFC 7323 5.4: milliseconds, with a per-connection offset). */
+    private int tsValAt(long nowNs) {
+        return (int) (nowNs / 1_000_000) + tsOffset;
     }
 
     // =============================================================================================
@@ -1565,7 +2703,6 @@ public final class TcpConnection implements TimerQueue.Owner {
         TcpState was = state;
         setState(TcpState.CLOSED);
         retransmitAt = delayedAckAt = keepaliveAt = closeAt = Deadlines.NONE;
-        persistMode = false;
         tcp.timers().cancel(handle);
         tcp.connectionClosed(this);
         if (was == TcpState.SYN_RECEIVED && !active) {
@@ -1623,6 +2760,67 @@ public final class TcpConnection implements TimerQueue.Owner {
     // Segment building
     // =============================================================================================
 
+    /**
+     * The SACK blocks for the next ACK (RFC 2018 4): a D-SACK block first if a duplicate arrived (RFC 2883),
+     * then the block holding the most recently received segment, then the other recent ones, then any
+     * other out-of-order ranges; three blocks fit beside timestamps, four without.
+     */
+    private int buildSackBlocks() {
+        int max = tsOk ? 3 : 4;
+        int n = 0;
+        if (dsackPending && config.dsack()) {
+            sackBlocksOut[0] = dsackStart;
+            sackBlocksOut[1] = dsackEnd;
+            n = 1;
+        } else {
+            dsackPending = false;
+        }
+        int ranges = receive.ranges();
+        for (int r = 0; r < sackRecentCount && n < max; r++) {
+            int at = sackRecent[r] - rcvNxt;
+            for (int i = 0; i < ranges; i++) {
+                if (receive.rangeStart(i) <= at && at < receive.rangeEnd(i)) {
+                    n = addSackBlock(n, rcvNxt + receive.rangeStart(i), rcvNxt + receive.rangeEnd(i));
+                    break;
+                }
+            }
+        }
+        for (int i = 0; i < ranges && n < max; i++) {
+            n = addSackBlock(n, rcvNxt + receive.rangeStart(i), rcvNxt + receive.rangeEnd(i));
+        }
+        return n;
+    }
+
+    private int addSackBlock(int n, int start, int end) {
+        int first = dsackPending && config.dsack() ? 1 : 0;
+        for (int b = first; b < n; b++) {
+            if (sackBlocksOut[2 * b] == start) {
+                return n;
+            }
+        }
+        sackBlocksOut[2 * n] = start;
+        sackBlocksOut[2 * n + 1] = end;
+        return n + 1;
+    }
+
+    /** Remembers an out-of-order arrival for the SACK blocks, newest first (RFC 2018 4). */
+    private void noteSackArrival(int seq) {
+        int keep = Math.min(sackRecentCount, MAX_SACK_BLOCKS - 1);
+        System.arraycopy(sackRecent, 0, sackRecent, 1, keep);
+        sackRecent[0] = seq;
+        sackRecentCount = keep + 1;
+    }
+
+    /** A duplicate arrived: report it in a D-SACK block of the next ACK (RFC 2883 4). */
+    private void noteDuplicate(int start, int end) {
+        if (!sackOk || !config.dsack()) {
+            return;
+        }
+        dsackPending = true;
+        dsackStart = start;
+        dsackEnd = end;
+    }
+
     /** Builds and sends one segment (header, options, {@code length} bytes from SND.UNA+offset). */
     private boolean sendSegment(int seq, int flags, int length, long nowNs) {
         boolean syn = (flags & SYN) != 0;
@@ -1638,16 +2836,23 @@ public final class TcpConnection implements TimerQueue.Owner {
         } else {
             window = selectWindow();
         }
-        int tsVal = (int) (nowNs / 1_000_000) + tsOffset;
+        int tsVal = tsValAt(nowNs);
+        boolean sackPermitted = syn && (active ? config.sack() : sackOk);
+        int sackBlocks = !syn && (flags & ACK) != 0 && (flags & RST) == 0 && sackOk ? buildSackBlocks() : 0;
         int dataOffset = seq - sndUna - (synAcked ? 0 : 1);
-        boolean sent = tcp.emit(this, seq, syn && state == TcpState.SYN_SENT ? 0 : rcvNxt, flags, window, mss, wscale, ts,
-            tsVal, syn && active ? 0 : tsRecent, send, dataOffset, length, smss, nowNs);
+        boolean sent = tcp.emit(this, seq, syn && state == TcpState.SYN_SENT ? 0 : rcvNxt, flags, window, mss, wscale,
+            sackPermitted, ts, tsVal, syn && active ? 0 : tsRecent, sackBlocksOut, sackBlocks, send, dataOffset, length,
+            smss, nowNs);
         if (!sent) {
             tcp.markOutput(this);
             return false;
         }
         segmentsOut++;
         lastSendNs = nowNs;
+        if (sackBlocks > 0 && dsackPending) {
+            dsackPending = false;
+            stack.counters().increment(Counter.TCP_DSACKS_SENT);
+        }
         if ((flags & ACK) != 0) {
             lastAckSent = rcvNxt;
             ackNow = false;
@@ -1655,6 +2860,24 @@ public final class TcpConnection implements TimerQueue.Owner {
             delayedAckAt = Deadlines.NONE;
         }
         return true;
+    }
+
+    /** Internal loss-recovery state, for debugging. */
+    public String debugState() {
+        StringBuilder b = new StringBuilder(toString()).append(" ca=").append(caState).append(" una=").append(sndUna)
+            .append(" max=").append(sndMax).append(" dataEnd=").append(dataEnd()).append(" wnd=").append(sndWnd)
+            .append(" cwnd=").append(cwnd.cwnd).append(" ssth=").append(cwnd.ssthresh).append(" out=").append(board.packetsOut)
+            .append(" sacked=").append(board.sackedOut).append(" lost=").append(board.lostOut).append(" retrans=")
+            .append(board.retransOut).append(" reno=").append(renoSacked).append(" timer=").append(retransmitKind).append('@')
+            .append(retransmitAt).append(" now=").append(stack.nowNs()).append(" high=").append(highSeq).append(" rcvNxt=")
+            .append(rcvNxt).append(" ranges=").append(receive.ranges()).append(" readable=").append(receive.readable())
+            .append(" entries:");
+        for (int i = 0; i < Math.min(board.size(), 12); i++) {
+            int sl = board.slot(i);
+            b.append(' ').append(board.start(sl) - sndUna).append('-').append(board.end(sl) - sndUna).append('/')
+                .append(board.flags(sl));
+        }
+        return b.toString();
     }
 
     @Override

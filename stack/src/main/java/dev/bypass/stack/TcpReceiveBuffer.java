@@ -65,6 +65,16 @@ final class TcpReceiveBuffer {
         ranges = 0;
     }
 
+    /** True if [start, end) (offsets from RCV.NXT) lies wholly inside one out-of-order range. */
+    boolean covered(int start, int end) {
+        for (int i = 0; i < ranges; i++) {
+            if (rangeStart[i] <= start && end <= rangeEnd[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Stores {@code length} bytes that start {@code at} bytes after RCV.NXT (the caller trimmed them to
      * the window, which fits after the readable bytes). Returns how far RCV.NXT advances (0 for data

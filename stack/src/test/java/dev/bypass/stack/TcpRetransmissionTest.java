@@ -19,7 +19,10 @@ import dev.bypass.testing.TestDevice;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Loss recovery: RTO (RFC 6298) with Karn and backoff, fast retransmit and NewReno (RFC 5681, 6582). */
+/**
+ * Loss recovery: RTO (RFC 6298, with Linux's estimator: RTO = SRTT + max(4 * mdev, RTO min)) with Karn and
+ * backoff, fast retransmit and NewReno (RFC 5681, 6582) with PRR (RFC 6937) when the peer does not SACK.
+ */
 class TcpRetransmissionTest {
     // NewReno recovery is what these tests check: pin Reno (the default is CUBIC).
     final TcpFixture f = new TcpFixture(TcpConfig.builder().congestionControl("reno").build());
@@ -30,16 +33,16 @@ class TcpRetransmissionTest {
     }
 
     @Test
-    void rto_after_one_sample_is_the_200_ms_floor_and_fires_exactly_then() {
+    void rto_after_one_sample_is_srtt_plus_the_200_ms_floor_and_fires_exactly_then() {
         TcpConnection c = withRtt(10);
         TcpInfo info = c.info(new TcpInfo());
         assertEquals(10 * MS, info.srttNs);
         assertEquals(5 * MS, info.rttvarNs);
-        assertEquals(200 * MS, info.rtoNs, "srtt + 4 rttvar = 30 ms, raised to the 200 ms minimum");
+        assertEquals(210 * MS, info.rtoNs, "srtt + max(4 * rttvar = 20 ms, the 200 ms minimum)");
         f.write(c, Packets.ascii("data"));
         f.poll();
         Parsed first = f.recv();
-        f.advance(200 * MS - 1);
+        f.advance(210 * MS - 1);
         f.recvNothing();
         f.advance(1);
         Parsed again = f.recv();
@@ -54,7 +57,7 @@ class TcpRetransmissionTest {
         f.write(c, Packets.ascii("data"));
         f.poll();
         f.recv();
-        long rto = 200 * MS;
+        long rto = 210 * MS;
         for (int i = 0; i < 5; i++) {
             f.advance(rto - 1);
             f.recvNothing();
@@ -66,11 +69,14 @@ class TcpRetransmissionTest {
     }
 
     @Test
-    void rto_follows_rfc_6298_smoothing_over_several_samples() {
-        TcpFixture g = new TcpFixture(TcpConfig.builder().rtoMinNs(1).rtoInitialNs(SECOND).build());
+    void rto_follows_linux_smoothing_over_several_samples() {
+        TcpFixture g = new TcpFixture(TcpConfig.builder().rtoMinNs(MS).rtoInitialNs(SECOND).build());
         TcpConnection c = g.established(50 * MS);
-        long srtt = 50 * MS; // the handshake's sample (RFC 6298 2.2)
-        long rttvar = 25 * MS;
+        // Linux's tcp_rtt_estimator in microseconds: srtt8 = 8 * SRTT, mdev = 4 * mean deviation; the
+        // variation used for the RTO (rttvar) rises at once and decays once per round trip.
+        long srtt8 = 8 * 50_000;
+        long mdev = 2 * 50_000;
+        long rttvar = Math.max(mdev, 1_000);
         long[] samples = {100, 120, 80, 150, 90}; // each below the RTO of the moment (no retransmission, no Karn)
         for (long ms : samples) {
             g.write(c, Packets.ascii("y"));
@@ -79,13 +85,23 @@ class TcpRetransmissionTest {
             g.advance(ms * MS);
             g.ourSeq++;
             g.send(g.seg().ack(g.ourSeq));
-            long r = ms * MS;
-            rttvar = (3 * rttvar + Math.abs(srtt - r)) / 4; // RFC 6298 2.3, RTTVAR first
-            srtt = (7 * srtt + r) / 8;
+            long m = ms * 1000 - (srtt8 >> 3);
+            srtt8 += m;
+            long err = Math.abs(m) - (mdev >> 2);
+            if (m < 0 && err > 0) {
+                err >>= 3; // a falling RTT moves the variation slowly
+            }
+            mdev += err;
+            long mdevMax = Math.max(mdev, 1_000); // each sample here starts a new round trip
+            rttvar = Math.max(rttvar, mdevMax);
+            if (mdevMax < rttvar) {
+                rttvar -= (rttvar - mdevMax) >> 2;
+            }
             TcpInfo info = c.info(new TcpInfo());
-            assertEquals(srtt, info.srttNs, "sample " + ms + " ms");
-            assertEquals(rttvar, info.rttvarNs);
-            assertEquals(srtt + 4 * rttvar, info.rtoNs);
+            assertEquals((srtt8 >> 3) * 1000, info.srttNs, "sample " + ms + " ms");
+            assertEquals((mdev >> 2) * 1000, info.rttvarNs);
+            long rtoUs = (srtt8 >> 3) + rttvar;
+            assertEquals((rtoUs + 999) / 1000 * MS, info.rtoNs, "RTO = SRTT + RTTVAR in whole milliseconds");
         }
     }
 
@@ -95,14 +111,14 @@ class TcpRetransmissionTest {
         f.write(c, Packets.ascii("data"));
         f.poll();
         f.recv();
-        f.advance(200 * MS);
+        f.advance(210 * MS);
         f.recv();
         f.advance(5 * MS);
         f.ourSeq += 4;
         f.send(f.seg().ack(f.ourSeq));
         TcpInfo info = c.info(new TcpInfo());
-        assertEquals(10 * MS, info.srttNs, "no sample from the retransmitted segment");
-        assertEquals(400 * MS, info.rtoNs, "the backed-off RTO stays until a new sample");
+        assertEquals(10 * MS, info.srttNs, "no sample from the retransmitted segment (the peer sends no timestamps)");
+        assertEquals(420 * MS, info.rtoNs, "the backed-off RTO stays until a new sample");
     }
 
     @Test
@@ -112,7 +128,7 @@ class TcpRetransmissionTest {
         f.poll();
         List<Parsed> flight = f.recvAll();
         assertEquals(10, flight.size());
-        f.advance(200 * MS);
+        f.advance(210 * MS);
         Parsed retransmitted = f.recv();
         assertEquals(f.ourSeq, retransmitted.tcp.seq, "one segment, from SND.UNA");
         TcpInfo info = c.info(new TcpInfo());
@@ -164,18 +180,25 @@ class TcpRetransmissionTest {
         TcpInfo info = c.info(new TcpInfo());
         assertTrue(info.inRecovery);
         assertEquals(5 * 1448, info.ssthreshBytes);
-        assertEquals(8 * 1448, info.cwndBytes, "ssthresh + 3 segments");
+        // PRR (RFC 6937): 10 in flight, 3 counted delivered by duplicate ACKs, 1 lost: pipe 6 is above ssthresh 5,
+        // so the window is pipe + what proportional reduction allows, with at least the fast retransmit.
+        assertEquals(7 * 1448, info.cwndBytes, "pipe + the fast retransmit");
         // Partial ACK (segments 1-3 arrive, 4 was lost too): retransmit segment 4 at once.
         f.send(f.seg().ack(una + 3 * 1448));
         Parsed partial = f.recvAll().get(0);
         assertEquals(una + 3 * 1448, partial.tcp.seq);
         assertEquals(1, f.counter(Counter.TCP_RECOVERY_PARTIAL_ACKS));
-        // Full ACK ends recovery: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 step 3, option 1),
-        // nothing left in flight here.
+        // An ACK of exactly the recovery point holds the state without SACK (Linux, against false fast
+        // retransmits: RFC 6582 section 4.2); the next ACK beyond it ends recovery with cwnd = ssthresh.
         f.send(f.seg().ack(una + 10 * 1448));
+        assertTrue(c.info(new TcpInfo()).inRecovery);
+        f.write(c, Packets.pattern(1448, 9));
+        f.poll();
+        assertEquals(1, f.recvAll().size());
+        f.send(f.seg().ack(una + 11 * 1448));
         info = c.info(new TcpInfo());
         assertFalse(info.inRecovery);
-        assertEquals(2 * 1448, info.cwndBytes);
+        assertEquals(5 * 1448, info.cwndBytes, "cwnd = ssthresh after recovery (RFC 6937)");
     }
 
     @Test
@@ -214,13 +237,13 @@ class TcpRetransmissionTest {
         f.write(c, Packets.ascii("waiting"));
         f.poll();
         f.recvNothing();
-        f.advance(200 * MS - 1);
+        f.advance(210 * MS - 1);
         f.recvNothing();
         f.advance(1);
         Parsed probe = f.recv();
         assertSegment(probe, ACK, f.ourSeq - 1, f.peerSeq);
         assertEquals(0, probe.payload.length);
-        f.advance(400 * MS);
+        f.advance(420 * MS);
         assertEquals(f.ourSeq - 1, f.recv().tcp.seq, "second probe after twice the interval");
         assertEquals(2, f.counter(Counter.TCP_ZERO_WINDOW_PROBES));
         f.send(f.seg().ack(f.ourSeq).window(512));
@@ -298,17 +321,18 @@ class TcpRetransmissionTest {
         g.write(c, Packets.pattern(10 * 1448, 6));
         g.poll();
         List<TestDevice.Sent> sent = g.device.takeSent();
-        assertEquals(1, sent.size(), "the initial window as one super-segment");
+        // Linux's tcp_cwnd_test: at most half the window per super-segment, so two are in flight.
+        assertEquals(2, sent.size(), "the initial window as two super-segments of five");
         TestDevice.Sent s = sent.get(0);
         assertTrue((s.txFlags() & Frame.TX_TCP_SEGMENTATION) != 0);
         assertEquals(1448, s.tsoSegmentSize());
-        assertEquals(14 + 20 + 32 + 10 * 1448, s.bytes().length);
+        assertEquals(14 + 20 + 32 + 5 * 1448, s.bytes().length);
         assertEquals(10 + 1 /* the SYN-ACK */, g.counter(Counter.TCP_OUT_SEGS), "counted as the segments it becomes");
         long before = g.counter(Counter.TCP_OUT_SEGS);
         g.write(c, Packets.pattern(1448, 7));
         g.send(g.seg().ack(g.ourSeq + 10 * 1448));
         g.device.takeSent();
         assertEquals(before + 1, g.counter(Counter.TCP_OUT_SEGS), "a plain segment counts one");
-        assertEquals(1, g.counter(Counter.TCP_TSO_SEGMENTS));
+        assertEquals(2, g.counter(Counter.TCP_TSO_SEGMENTS));
     }
 }
