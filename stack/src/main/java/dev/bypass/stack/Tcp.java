@@ -445,6 +445,21 @@ public final class Tcp {
         }
         int offset = frame.offset();
         int optionsLength = TcpSegment.optionsLength(mss >= 0, windowScale >= 0, sackPermitted, timestamps, sackBlockCount);
+        // smss assumes the options of every data segment (timestamps); SACK blocks take room from the payload
+        // of each wire segment (Linux tcp_current_mss). A TSO device cuts at that smaller size; without TSO a
+        // full segment keeps its size and carries only the SACK blocks that fit (the next ACK carries them all).
+        int segmentSize = smss;
+        if (length > 0 && smss > 0 && sackBlockCount > 0) {
+            int base = TcpSegment.optionsLength(false, false, false, timestamps, 0);
+            if (maxTsoBytes == 0) {
+                while (sackBlockCount > 0 && length > smss - (optionsLength - base)) {
+                    sackBlockCount--;
+                    optionsLength = TcpSegment.optionsLength(false, false, false, timestamps, sackBlockCount);
+                }
+            } else {
+                segmentSize = smss - (optionsLength - base);
+            }
+        }
         int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
         header.wrap(frame.buffer(), offset).write(c.localPort, c.remotePort, seq, ack, headerLength, flags, window);
         TcpSegment.emitOptions(frame.buffer(), offset + TcpHeader.MIN_LENGTH, mss, windowScale, sackPermitted, timestamps,
@@ -454,9 +469,9 @@ public final class Tcp {
         }
         int segmentLength = headerLength + length;
         frame.length(segmentLength);
-        boolean tso = length > smss && smss > 0;
-        writeChecksum(frame, c.localAddress, c.remoteAddress, offset, headerLength, segmentLength, tso ? smss : 0);
-        int wireSegments = tso ? (length + smss - 1) / smss : 1;
+        boolean tso = length > segmentSize && segmentSize > 0;
+        writeChecksum(frame, c.localAddress, c.remoteAddress, offset, headerLength, segmentLength, tso ? segmentSize : 0);
+        int wireSegments = tso ? (length + segmentSize - 1) / segmentSize : 1;
         stack.counters().add(Counter.TCP_OUT_SEGS, wireSegments);
         if (tso) {
             stack.counters().increment(Counter.TCP_TSO_SEGMENTS);

@@ -43,6 +43,12 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final long TS_RECENT_VALID_NS = 24L * 24 * 3600 * 1_000_000_000L; // RFC 7323 5.5
     private static final int MAX_WINDOW_SCALE = 14;
     private static final int MAX_SACK_BLOCKS = 4;
+    /** Linux TCP_MAX_QUICKACKS: ACKs sent at once at the start of a connection. */
+    private static final int MAX_QUICK_ACKS = 16;
+    /** Linux TCP_MSS_DEFAULT: the receive-side segment size guessed before data arrives. */
+    private static final int DEFAULT_RCV_MSS = 536;
+    /** Linux TCP_DELACK_MAX: the longest an ACK waits in an interactive exchange. */
+    private static final long MAX_DELAYED_ACK_NS = 200_000_000L;
     private static final int TIMER_RTO = 0;
     private static final int TIMER_PERSIST = 1;
     private static final int TIMER_TLP = 2;
@@ -236,9 +242,23 @@ public final class TcpConnection implements TimerQueue.Owner {
     private long lastChallengeAckNs = Long.MIN_VALUE / 2;
     private long lastOutOfWindowAckNs;
 
-    // ---- acknowledgment state
+    // ---- acknowledgment state (Linux's delayed-ACK engine: icsk_ack quick, ato, pingpong, rcv_mss)
     private boolean ackNow;
     private int unackedReceivedBytes;
+    /** Data (or a FIN) arrived that no ACK has covered yet (Linux ICSK_ACK_SCHED). */
+    private boolean ackScheduled;
+    /** The data just received needs an ACK now whatever the mode (a hole filled, over one segment). */
+    private boolean ackForced;
+    /** ACKs still to send at once rather than delayed (quick-ACK mode, Linux icsk_ack.quick). */
+    private int quickAcks;
+    /** The delayed-ACK timeout estimate (Linux icsk_ack.ato); 0 until the first data arrives. */
+    private long atoNs;
+    /** Interactive exchange seen (we replied within the ato): ACKs wait to ride on the reply. */
+    private boolean pingpong;
+    /** When data last arrived (Linux icsk_ack.lrcvtime). */
+    private long lastDataReceiveNs;
+    /** The peer's segment size as seen on arrival (Linux icsk_ack.rcv_mss). */
+    private int rcvMss;
 
     // ---- per-connection switches
     private boolean noDelay;
@@ -360,6 +380,12 @@ public final class TcpConnection implements TimerQueue.Owner {
         lastOutOfWindowAckNs = lastChallengeAckNs;
         ackNow = false;
         unackedReceivedBytes = 0;
+        ackScheduled = ackForced = false;
+        quickAcks = 0;
+        atoNs = 0;
+        pingpong = false;
+        lastDataReceiveNs = 0;
+        rcvMss = 0;
         noDelay = config.noDelay();
         keepAlive = config.keepAlive();
         handler = null;
@@ -913,6 +939,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (!acceptable(seg.seq, seg.sequenceLength(), window)) {
             if (seg.payloadLength > 0 && Seq.le(seg.seq + seg.payloadLength, rcvNxt)) {
                 noteDuplicate(seg.seq, seg.seq + seg.payloadLength); // an old duplicate (RFC 2883 4.1.1)
+                enterQuickAckMode(); // a retransmission reached us: our ACKs were lost or late
             }
             if (!seg.has(RST)) {
                 if (state == TcpState.TIME_WAIT && seg.has(FIN)) {
@@ -1235,6 +1262,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void onDsack(int start, int end, int priorUna) {
         ackFlags |= FLAG_DSACKING_ACK;
         dsackDups++;
+        stack.counters().increment(Counter.TCP_DSACKS_RECEIVED);
         rackDsackSeen = true;
         if (undoMarked && undoRetrans > 0 && Seq.le(end, priorUna) && Seq.gt(end, undoMarker)) {
             undoRetrans--;
@@ -1483,6 +1511,9 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         fastRetransmits++;
         stack.counters().increment(Counter.TCP_FAST_RETRANSMITS);
+        if (sackOk) {
+            stack.counters().increment(Counter.TCP_SACK_RECOVERIES);
+        }
         setCaState(CongestionControl.CA_RECOVERY);
     }
 
@@ -1564,6 +1595,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         undoMarked = false;
         rackAdvanced = true;
         undos++;
+        stack.counters().increment(Counter.TCP_SPURIOUS_UNDOS);
     }
 
     private boolean tryUndoRecovery(TcpSegment seg) {
@@ -1978,19 +2010,93 @@ public final class TcpConnection implements TimerQueue.Owner {
         rcvNxt += advanced;
         bytesReceived += advanced;
         raise(EVENT_READABLE);
+        dataReceived(length, nowNs);
         if (peerFinPending && rcvNxt == peerFinSeq) {
+            ackForced = true; // the data filled the hole before the FIN
             processFin(nowNs);
             return;
         }
         unackedReceivedBytes += advanced;
-        if (holesBefore || !config.delayedAck() || unackedReceivedBytes >= 2 * advertisedMssForAck()) {
-            // Filling a hole, or a second full-sized segment: ACK now (RFC 5681 4.2, RFC 9293 3.8.6.3).
+        ackForced = holesBefore || unackedReceivedBytes > rcvMss;
+        if (ackForced || !config.delayedAck() || inQuickAckMode()) {
+            // Filling a hole, more than one full segment unacknowledged, or quick-ACK mode: ACK now
+            // (RFC 5681 4.2, RFC 9293 3.8.6.3; Linux __tcp_ack_snd_check).
             ackNow = true;
-        } else if (delayedAckAt == Deadlines.NONE) {
-            delayedAckAt = nowNs + config.delayedAckNs();
-            updateTimer();
+        } else {
+            scheduleDelayedAck(nowNs);
         }
         tcp.markOutput(this);
+    }
+
+    /**
+     * Linux tcp_event_data_recv and tcp_measure_rcv_mss: the first data starts quick-ACK mode; the gap
+     * between arrivals tunes the delayed-ACK timeout; a gap longer than the RTO starts quick-ACK mode again.
+     */
+    private void dataReceived(int length, long nowNs) {
+        ackScheduled = true;
+        if (rcvMss == 0) {
+            rcvMss = Math.max(Math.min(Math.min(advertisedMssForAck(), DEFAULT_RCV_MSS), receiveBufferBytes / 2), 88);
+        }
+        if (length >= rcvMss) {
+            rcvMss = Math.min(length, advertisedMssForAck());
+        }
+        long atoMin = config.delayedAckNs();
+        if (atoNs == 0) {
+            increaseQuickAcks();
+            atoNs = atoMin;
+        } else {
+            long gap = nowNs - lastDataReceiveNs;
+            if (gap <= atoMin / 2) {
+                atoNs = (atoNs >> 1) + atoMin / 2;
+            } else if (gap < atoNs) {
+                atoNs = Math.min((atoNs >> 1) + gap, rtoNs);
+            } else if (gap > rtoNs) {
+                increaseQuickAcks();
+            }
+        }
+        lastDataReceiveNs = nowNs;
+    }
+
+    /** Linux tcp_incr_quickack: as many quick ACKs as half the window holds segments, 2 to 16. */
+    private void increaseQuickAcks() {
+        int mss = Math.max(rcvMss, 1);
+        int n = (rcvEdge - rcvNxt) / (2 * mss);
+        if (n <= 0) {
+            n = 2;
+        }
+        quickAcks = Math.max(quickAcks, Math.min(n, MAX_QUICK_ACKS));
+    }
+
+    /** Linux tcp_enter_quickack_mode: a duplicate or out-of-window segment arrived. */
+    private void enterQuickAckMode() {
+        increaseQuickAcks();
+        pingpong = false;
+        atoNs = config.delayedAckNs();
+    }
+
+    private boolean inQuickAckMode() {
+        return quickAcks > 0 && !pingpong;
+    }
+
+    /**
+     * Linux tcp_send_delayed_ack: the ACK waits the ato, bounded by the smoothed RTT (at least the minimum)
+     * and by 200 ms in an interactive exchange or 500 ms otherwise; an earlier deadline already set stays.
+     */
+    private void scheduleDelayedAck(long nowNs) {
+        long atoMin = config.delayedAckNs();
+        long ato = atoNs == 0 ? atoMin : atoNs;
+        if (ato > atoMin) {
+            long max = pingpong ? MAX_DELAYED_ACK_NS : 500_000_000L;
+            if (srttUs8 != 0) {
+                max = Math.min(max, Math.max((srttUs8 >> 3) * 1000, atoMin));
+            }
+            ato = Math.min(ato, max);
+        }
+        long at = nowNs + ato;
+        if (delayedAckAt == Deadlines.NONE || at - delayedAckAt < 0) {
+            delayedAckAt = at;
+            updateTimer();
+        }
     }
 
     private int advertisedMssForAck() {
@@ -2002,26 +2108,40 @@ public final class TcpConnection implements TimerQueue.Owner {
         peerFinPending = false;
         peerFinReceived = true;
         rcvNxt += 1;
-        ackNow = true;
+        ackScheduled = true;
         tcp.markOutput(this);
         raise(EVENT_READABLE);
         switch (state) {
-            case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
+            case SYN_RECEIVED, ESTABLISHED -> {
+                // Linux tcp_fin: the application will likely answer with its own FIN, so the ACK waits for
+                // it (pingpong), unless the FIN fills a hole or data before it needs an ACK anyway.
+                setState(TcpState.CLOSE_WAIT);
+                pingpong = true;
+                if (ackForced || !config.delayedAck()) {
+                    ackNow = true;
+                } else {
+                    ackNow = false;
+                    scheduleDelayedAck(nowNs);
+                }
+            }
             case FIN_WAIT_1 -> {
+                ackNow = true;
                 if (Seq.gt(sndUna, finSeq)) {
                     enterTimeWait(nowNs);
                 } else {
                     setState(TcpState.CLOSING);
                 }
             }
-            case FIN_WAIT_2 -> enterTimeWait(nowNs);
+            case FIN_WAIT_2 -> {
+                ackNow = true;
+                enterTimeWait(nowNs);
+            }
             case TIME_WAIT -> {
+                ackNow = true;
                 closeAt = nowNs + config.timeWaitNs();
                 updateTimer();
             }
-            default -> {
-                // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
-            }
+            default -> ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
         }
     }
 
@@ -2276,6 +2396,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             bytesSent += length;
             dataSegsOut++;
+            if (length > 0 && atoNs != 0 && nowNs - lastDataReceiveNs < atoNs) {
+                pingpong = true; // a reply within the ato of the data it answers (Linux tcp_event_data_sent)
+            }
             sndMax = end;
             sndNxt = end;
             cwnd.sndNxt = sndMax;
@@ -2447,7 +2570,15 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         if (Deadlines.expired(delayedAckAt, nowNs)) {
             delayedAckAt = Deadlines.NONE;
-            if (unackedReceivedBytes > 0 || ackNow) {
+            // Linux tcp_delack_timer_handler: a delayed ACK that had to be sent on its own inflates the ato;
+            // in an interactive exchange it ends the pingpong mode instead.
+            if (pingpong) {
+                pingpong = false;
+                atoNs = config.delayedAckNs();
+            } else if (atoNs != 0) {
+                atoNs = Math.min(atoNs << 1, rtoNs);
+            }
+            if (unackedReceivedBytes > 0 || ackScheduled || ackNow) {
                 stack.counters().increment(Counter.TCP_DELAYED_ACKS);
                 ackNow = true;
                 tcp.markOutput(this);
@@ -2854,6 +2985,13 @@ public final class TcpConnection implements TimerQueue.Owner {
             stack.counters().increment(Counter.TCP_DSACKS_SENT);
         }
         if ((flags & ACK) != 0) {
+            if (quickAcks > 0 && ackScheduled) {
+                quickAcks--; // Linux tcp_dec_quickack_mode
+                if (quickAcks == 0) {
+                    atoNs = config.delayedAckNs();
+                }
+            }
+            ackScheduled = false;
             lastAckSent = rcvNxt;
             ackNow = false;
             unackedReceivedBytes = 0;

@@ -47,6 +47,8 @@ class TcpFixture {
     int peerTsVal = 5000;
     boolean peerTimestamps = true;
     int peerWscale = 7;
+    /** Whether the peer's SYN or SYN-ACK offers SACK (RFC 2018). */
+    boolean peerSackOk;
     /** Window field the peer sends by default (65535 until the handshake completes, then 512 << 7). */
     int peerWindow = 65535;
 
@@ -104,6 +106,8 @@ class TcpFixture {
         int tsVal = peerTsVal;
         int tsEcr;
         byte[] data = new byte[0];
+        boolean sackPermitted;
+        int[] sackBlocks = new int[0];
         int sourcePort = PEER_PORT;
         int destinationPort = OUR_PORT;
 
@@ -149,6 +153,17 @@ class TcpFixture {
             return this;
         }
 
+        Seg sackPermitted() {
+            sackPermitted = true;
+            return this;
+        }
+
+        /** SACK blocks: {@code start, end} pairs of absolute sequence numbers. */
+        Seg sack(int... blocks) {
+            sackBlocks = blocks;
+            return this;
+        }
+
         Seg data(byte[] d) {
             data = d;
             return this;
@@ -162,7 +177,7 @@ class TcpFixture {
 
         byte[] frame() {
             byte[] tcp = Packets.tcp(PEER_IP, OUR_IP, sourcePort, destinationPort, seq, ack, flags, window, mss, wscale,
-                false, ts, tsVal, tsEcr, data);
+                sackPermitted, ts, tsVal, tsEcr, sackBlocks, data);
             byte[] ip = Packets.ipv4(PEER_IP, OUR_IP, Ipv4Header.PROTOCOL_TCP, 1, Ipv4Header.FLAG_DONT_FRAGMENT, 64, tcp);
             return Packets.ethernet(OUR_MAC, PEER_MAC, EthernetHeader.TYPE_IPV4, ip);
         }
@@ -239,7 +254,8 @@ class TcpFixture {
 
     /** The peer's SYN with MSS 1460, window scale 7 and timestamps; returns the SYN-ACK. */
     Parsed peerSyn() {
-        send(seg().flags(SYN).ack(0).window(65535).mss(1460).wscale(peerWscale));
+        Seg syn = seg().flags(SYN).ack(0).window(65535).mss(1460).wscale(peerWscale);
+        send(peerSackOk ? syn.sackPermitted() : syn);
         Parsed synAck = recv();
         peerSeq += 1;
         ourSeq = synAck.tcp.seq + 1;

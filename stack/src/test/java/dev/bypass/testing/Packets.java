@@ -68,12 +68,21 @@ public final class Packets {
     public static byte[] tcp(int source, int destination, int sourcePort, int destinationPort, int seq, int ack, int flags,
                              int window, int mss, int wscale, boolean sackPermitted, boolean timestamps, int tsVal, int tsEcr,
                              byte[] data) {
-        int optionsLength = TcpSegment.optionsLength(mss >= 0, wscale >= 0, sackPermitted, timestamps, 0);
+        return tcp(source, destination, sourcePort, destinationPort, seq, ack, flags, window, mss, wscale, sackPermitted,
+            timestamps, tsVal, tsEcr, new int[0], data);
+    }
+
+    /** As above, with SACK blocks ({@code start, end} pairs). */
+    public static byte[] tcp(int source, int destination, int sourcePort, int destinationPort, int seq, int ack, int flags,
+                             int window, int mss, int wscale, boolean sackPermitted, boolean timestamps, int tsVal, int tsEcr,
+                             int[] sackBlocks, byte[] data) {
+        int blocks = sackBlocks.length / 2;
+        int optionsLength = TcpSegment.optionsLength(mss >= 0, wscale >= 0, sackPermitted, timestamps, blocks);
         int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
         byte[] b = new byte[headerLength + data.length];
         UnsafeBuffer buf = new UnsafeBuffer(b);
         new TcpHeader().wrap(buf, 0).write(sourcePort, destinationPort, seq, ack, headerLength, flags, window);
-        TcpSegment.emitOptions(buf, TcpHeader.MIN_LENGTH, mss, wscale, sackPermitted, timestamps, tsVal, tsEcr, null, 0);
+        TcpSegment.emitOptions(buf, TcpHeader.MIN_LENGTH, mss, wscale, sackPermitted, timestamps, tsVal, tsEcr, sackBlocks, blocks);
         buf.putBytes(headerLength, data);
         int sum = Checksum.add(Checksum.pseudoHeaderV4(source, destination, Ipv4Header.PROTOCOL_TCP, b.length),
             Checksum.sum(buf, 0, b.length));
