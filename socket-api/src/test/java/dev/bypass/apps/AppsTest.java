@@ -147,8 +147,13 @@ class AppsTest {
         for (int i = 0; i < request.length; i++) {
             assertEquals(1, c.write(new UnsafeBuffer(request), i, 1));
             sim.runFor(TimeUnit.MILLISECONDS.toNanos(1));
-            assertEquals(i < request.length - 1 ? 0 : 1, Math.min(1, c.readableBytes()), "answered after byte " + i);
+            if (i < request.length - 1) {
+                assertEquals(0, c.readableBytes(), "answered early, after byte " + i);
+            }
         }
+        // After 16 quick ACKs the server delays its ACKs (as Linux), so the last one-byte segments may wait
+        // for the client's window: the answer comes within the delayed-ACK time, not at once.
+        assertTrue(sim.runUntil(() -> c.readableBytes() > 0, TimeUnit.MILLISECONDS.toNanos(500)), "answered");
         sim.runFor(TimeUnit.MILLISECONDS.toNanos(100));
         int n = c.read(in, 0, in.capacity());
         byte[] expected = concat(head("200 OK", "application/octet-stream", 3, "Connection: keep-alive\r\n"),

@@ -43,6 +43,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final long TS_RECENT_VALID_NS = 24L * 24 * 3600 * 1_000_000_000L; // RFC 7323 5.5
     private static final int MAX_WINDOW_SCALE = 14;
     private static final int MAX_SACK_BLOCKS = 4;
+    /** Push marks kept for unsent data; when full the oldest merges away (PSH is only a hint). */
+    private static final int MAX_PUSH_MARKS = 64;
     /** Linux TCP_MAX_QUICKACKS: ACKs sent at once at the start of a connection. */
     private static final int MAX_QUICK_ACKS = 16;
     /** Linux TCP_MSS_DEFAULT: the receive-side segment size guessed before data arrives. */
@@ -242,6 +244,18 @@ public final class TcpConnection implements TimerQueue.Owner {
     private long lastChallengeAckNs = Long.MIN_VALUE / 2;
     private long lastOutOfWindowAckNs;
 
+    // ---- PSH (Linux tcp_sendmsg): where write calls and forced pushes ended, for data not yet sent
+    private final int[] pushMarks = new int[MAX_PUSH_MARKS];
+    private int pushMarkHead;
+    private int pushMarkCount;
+    /** Sequence number of the last push (Linux pushed_seq). */
+    private int pushedSeq;
+    /** Where the unsent tail "skb" (the data later writes append to) starts. */
+    private int tailSkbStart;
+    private boolean pushStarted;
+    /** F-RTO step 2.b (RFC 5682): up to two new segments, in one burst (see output). */
+    private boolean frtoBurst;
+
     // ---- acknowledgment state (Linux's delayed-ACK engine: icsk_ack quick, ato, pingpong, rcv_mss)
     private boolean ackNow;
     private int unackedReceivedBytes;
@@ -381,6 +395,8 @@ public final class TcpConnection implements TimerQueue.Owner {
         ackNow = false;
         unackedReceivedBytes = 0;
         ackScheduled = ackForced = false;
+        pushMarkHead = pushMarkCount = 0;
+        pushStarted = false;
         quickAcks = 0;
         atoNs = 0;
         pingpong = false;
@@ -542,14 +558,93 @@ public final class TcpConnection implements TimerQueue.Owner {
      */
     public int write(DirectBuffer source, int offset, int length) {
         checkWritable();
+        int before = dataEnd();
         int n = send.write(source, offset, length);
         if (n < length) {
             writeBlocked = true;
+        }
+        if (n > 0) {
+            notePush(before, n);
         }
         if (n > 0 && state.isSynchronized()) {
             tcp.markOutput(this);
         }
         return n;
+    }
+
+    /**
+     * Linux tcp_sendmsg's PSH rules for a write of {@code length} bytes from {@code start}: data appended to
+     * an unsent tail that has room joins it (its push moves to the new end); the write is cut into pieces of
+     * the size goal, and a piece that completes more than half the peer's largest window since the last
+     * push is pushed (forced_push); the last byte of every write is pushed.
+     */
+    private void notePush(int start, int length) {
+        if (!pushStarted) {
+            pushStarted = true;
+            pushedSeq = tailSkbStart = start;
+        }
+        int goal = sizeGoal();
+        int tail = Seq.gt(sndMax, tailSkbStart) ? sndMax : tailSkbStart;
+        if (Seq.lt(tail, start) && start - tail < goal) {
+            if (pushMarkCount > 0 && lastPushMark() == start) {
+                pushMarkCount--; // the write joins the unsent tail: its push moves to the new end
+            }
+        } else {
+            tail = start;
+        }
+        int seq = start;
+        int end = start + length;
+        while (seq != end) {
+            if (seq - tail >= goal) {
+                tail = seq;
+            }
+            seq += Math.min(end - seq, goal - (seq - tail));
+            if (seq != end && seq - tail >= goal && Seq.gt(seq, pushedSeq + (maxSndWnd >> 1))) {
+                addPushMark(seq);
+            }
+        }
+        addPushMark(end);
+        tailSkbStart = end - tail >= goal ? end : tail;
+    }
+
+    private void addPushMark(int seq) {
+        pushedSeq = seq;
+        if (pushMarkCount == MAX_PUSH_MARKS) {
+            pushMarkHead = (pushMarkHead + 1) % MAX_PUSH_MARKS;
+            pushMarkCount--;
+        }
+        pushMarks[(pushMarkHead + pushMarkCount) % MAX_PUSH_MARKS] = seq;
+        pushMarkCount++;
+    }
+
+    private int lastPushMark() {
+        return pushMarks[(pushMarkHead + pushMarkCount - 1) % MAX_PUSH_MARKS];
+    }
+
+    /** The next push mark after SND.MAX (older ones are dropped), or SND.MAX itself if there is none. */
+    private int nextPushMark() {
+        while (pushMarkCount > 0 && !Seq.gt(pushMarks[pushMarkHead], sndMax)) {
+            pushMarkHead = (pushMarkHead + 1) % MAX_PUSH_MARKS;
+            pushMarkCount--;
+        }
+        return pushMarkCount > 0 ? pushMarks[pushMarkHead] : sndMax;
+    }
+
+    /**
+     * Linux tcp_xmit_size_goal: the size of the pieces a write is cut into; whole segments up to the largest
+     * super-segment, at most half the peer's largest window, at least one segment.
+     */
+    private int sizeGoal() {
+        int mss = smss > 0 ? smss : DEFAULT_RCV_MSS;
+        int goal = smss > 0 ? tsoLimit() : mss;
+        if (goal <= mss) {
+            return mss;
+        }
+        int cutoff = maxSndWnd > DEFAULT_RCV_MSS ? maxSndWnd >> 1 : maxSndWnd;
+        if (cutoff > 0 && goal > cutoff) {
+            goal = cutoff;
+        }
+        return Math.max(goal / mss * mss, mss);
     }
 
     /**
@@ -1305,6 +1400,9 @@ public final class TcpConnection implements TimerQueue.Owner {
                         firstAckedSentNs = board.sentAtNs(s);
                     }
                     lastAckedSentNs = board.sentAtNs(s);
+                    if (!Seq.gt(board.end(s), highSeq)) {
+                        ackFlags |= FLAG_ORIG_SACK_ACKED; // never retransmitted, sent before the loss episode
+                    }
                 }
                 rackAdvance(f, board.end(s), board.sentAtNs(s), nowNs);
                 rateSampleFrom(s, nowNs);
@@ -1652,8 +1750,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             return true;
         }
         if (frto) {
-            // Step 3.b: spurious if data never retransmitted is (S)ACKed.
-            if ((ackFlags & FLAG_ORIG_SACK_ACKED) != 0 && tryUndoLoss(true, seg)) {
+            // Step 3.b: spurious if data never retransmitted is (S)ACKed by an ACK after the new data of step
+            // 2.b went out (as Linux 6.18 behaves: the first ACK after the timeout only triggers step 2.b).
+            if ((ackFlags & FLAG_ORIG_SACK_ACKED) != 0 && Seq.gt(sndMax, highSeq) && tryUndoLoss(true, seg)) {
                 return true;
             }
             if (Seq.gt(sndMax, highSeq)) {
@@ -1932,8 +2031,11 @@ public final class TcpConnection implements TimerQueue.Owner {
             } else if (!board.isEmpty()) {
                 int i = board.size() - 1;
                 int s = board.slot(i);
-                if (board.pcount(s) > 1 && board.dataLength(s) > (board.pcount(s) - 1) * smss) {
-                    if (board.splitAt(i, board.start(s) + (board.pcount(s) - 1) * smss, smss)) {
+                // The probe is the last segment: cut it off (the MSS may have shrunk since it was sent).
+                int length = board.dataLength(s);
+                if (length > smss) {
+                    int last = length % smss == 0 ? smss : length % smss;
+                    if (board.splitAt(i, board.start(s) + length - last, smss)) {
                         i++;
                         s = board.slot(i);
                     }
@@ -2234,8 +2336,11 @@ public final class TcpConnection implements TimerQueue.Owner {
         boolean sent = false;
         if (frtoSendNew) {
             // F-RTO step 2.b: new data instead of retransmissions, to tell a spurious timeout.
+            // RFC 5682 step 2.b: up to two new segments; Linux 6.18 sends them as one super-segment.
             frtoSendNew = false;
+            frtoBurst = true;
             sent = sendNewData(nowNs, false) > 0;
+            frtoBurst = false;
             if (!Seq.gt(sndMax, highSeq)) {
                 frto = false;
             }
@@ -2270,7 +2375,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             if (quota <= 0) {
                 break;
             }
-            if (board.dataLength(s) > quota * smss && board.splitAt(i, board.start(s) + quota * smss, smss)) {
+            int most = Math.min(quota * smss, tsoLimit());
+            if (board.dataLength(s) > most && board.splitAt(i, board.start(s) + most, smss)) {
                 s = board.slot(i);
             }
             int packets = board.pcount(s);
@@ -2356,9 +2462,13 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             int maxSegment = Math.min(tsoLimit(), quota * smss);
             int length = Math.min(unsent, Math.min(windowRoom, maxSegment));
+            int mark = nextPushMark();
+            if (mark != sndMax && Seq.gt(sndMax + length, mark)) {
+                length = mark - sndMax; // a pushed piece ends its segment (Linux sends each skb on its own)
+            }
             boolean fin = finUnsent && sndMax + length == finSeq;
             if (length > 0 && !fin && length < smss) {
-                boolean allQueued = length == unsent;
+                boolean allQueued = length == unsent || sndMax + length == mark; // the queue, or a pushed piece
                 boolean nothingInFlight = board.isEmpty();
                 // Nagle and sender SWS avoidance: a short segment goes only if it empties the queue and nothing
                 // is in flight (or Nagle is off), or it fills at least half the largest window offered.
@@ -2376,7 +2486,10 @@ public final class TcpConnection implements TimerQueue.Owner {
                     fin = false;
                 }
             }
-            boolean push = length > 0 && sndMax + length == dataEnd;
+            // PSH as Linux 6.18 sends it (seen through packetdrill's tun): on the segment that ends a write or a
+            // forced push, and on every super-segment of new data; a lone segment cut from inside a write has none.
+            boolean push = length > 0
+                && (sndMax + length == mark || sndMax + length == dataEnd && mark == sndMax || length > smss);
             int flags = ACK | (fin ? FIN : 0) | (push ? PSH : 0);
             if (board.isEmpty()) {
                 cc.onTransmitStart(cwnd, nowNs);
@@ -2430,7 +2543,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (inFlight >= window) {
             return 0;
         }
-        return Math.min(Math.max(window >> 1, 1), window - inFlight);
+        return frtoBurst ? Math.min(2, window - inFlight) : Math.min(Math.max(window >> 1, 1), window - inFlight);
     }
 
     /** Linux tcp_cwnd_validate: remember whether the window or the application limited this flight. */
@@ -2516,11 +2629,18 @@ public final class TcpConnection implements TimerQueue.Owner {
         sendAckNow(nowNs);
     }
 
-    /** True if the receive window grew enough since it was last advertised to be worth an ACK. */
+    /**
+     * True if a read freed enough of the buffer to be worth an ACK of its own (Linux tcp_cleanup_rbuf): the
+     * window last advertised is at most half the largest, and the window now is at least twice it.
+     */
     private boolean windowUpdateWorthSending() {
         int free = receiveBufferBytes - receive.readable();
-        int advertised = rcvEdge - rcvNxt;
-        return free - Math.max(advertised, 0) >= swsThreshold();
+        int advertised = Math.max(rcvEdge - rcvNxt, 0);
+        if (2L * advertised > receiveBufferBytes) {
+            return false;
+        }
+        int now = (free >> rcvWscale) << rcvWscale;
+        return now > 0 && now >= 2L * advertised && now - advertised >= swsThreshold();
     }
 
     /** Receiver silly-window avoidance step: min(buffer / 2, MSS) (RFC 9293 3.8.6.2.2). */

@@ -270,7 +270,7 @@ final class TcpScoreboard {
         copy(a, b);
         int oldPcount = pcount[a];
         end[a] = seq;
-        flags[a] &= ~FIN;
+        flags[a] &= ~(FIN | PSH); // as Linux tcp_fragment: FIN and PSH stay with the last part
         start[b] = seq;
         pcount[a] = packets(end[a] - start[a], mss);
         pcount[b] = packets(end[b] - start[b] - ((flags[b] & FIN) != 0 ? 1 : 0), mss);

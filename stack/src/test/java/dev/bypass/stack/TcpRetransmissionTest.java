@@ -299,6 +299,39 @@ class TcpRetransmissionTest {
     }
 
     @Test
+    void after_a_path_mtu_drop_the_whole_flight_gets_through() {
+        // A path that carries 1200 bytes: larger segments draw "fragmentation needed" and are lost; the peer
+        // ACKs what arrives in order. Everything must get through in smaller segments, without stalling.
+        TcpConnection c = withRtt(10);
+        int total = 40 * 1448;
+        f.write(c, Packets.pattern(total, 9));
+        int end = f.ourSeq + total;
+        int received = f.ourSeq;
+        for (int round = 0; round < 200 && received != end; round++) {
+            f.poll();
+            List<Parsed> sent = f.recvAll();
+            if (sent.isEmpty()) {
+                f.advanceToNextDeadline(10 * SECOND);
+                continue;
+            }
+            for (Parsed p : sent) {
+                if (p.ipTotalLength > 1200) {
+                    byte[] quoted = java.util.Arrays.copyOfRange(p.bytes, 14, 14 + 28);
+                    byte[] ip = Packets.ipv4(TcpFixture.PEER_IP, TcpFixture.OUR_IP, 1, 7, 0, 64,
+                        Packets.icmp(3, 4, 1200, quoted));
+                    f.device.inject(Packets.ethernet(TcpFixture.OUR_MAC, TcpFixture.PEER_MAC, 0x0800, ip));
+                } else if (p.tcp.seq == received) {
+                    received += p.payload.length;
+                }
+            }
+            f.advance(10 * MS);
+            f.send(f.seg().ack(received));
+        }
+        assertEquals(end, received, "all data delivered: " + c.debugState());
+        assertEquals(1200 - 40 - 12, c.info(new TcpInfo()).sendMss);
+    }
+
+    @Test
     void icmp_error_quoting_a_sequence_outside_the_window_is_ignored() {
         TcpConnection c = withRtt(10);
         byte[] tcpQuote = Packets.tcp(TcpFixture.OUR_IP, TcpFixture.PEER_IP, TcpFixture.OUR_PORT, TcpFixture.PEER_PORT,
