@@ -2183,10 +2183,15 @@ public final class TcpConnection implements TimerQueue.Owner {
     /**
      * Linux tcp_send_delayed_ack: the ACK waits the ato, bounded by the smoothed RTT (at least the minimum)
      * and by 200 ms in an interactive exchange or 500 ms otherwise; an earlier deadline already set stays.
+     * Before any data arrived the ato is 0 and the ACK goes at once.
      */
     private void scheduleDelayedAck(long nowNs) {
         long atoMin = config.delayedAckNs();
-        long ato = atoNs == 0 ? atoMin : atoNs;
+        long ato = atoNs;
+        if (ato == 0) {
+            ackNow = true; // no data received yet, no ato: Linux's timer fires at the next tick (a FIN alone)
+            return;
+        }
         if (ato > atoMin) {
             long max = pingpong ? MAX_DELAYED_ACK_NS : 500_000_000L;
             if (srttUs8 != 0) {
