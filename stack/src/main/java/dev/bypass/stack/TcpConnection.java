@@ -51,6 +51,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final int DEFAULT_RCV_MSS = 536;
     /** Linux TCP_DELACK_MAX: the longest an ACK waits in an interactive exchange. */
     private static final long MAX_DELAYED_ACK_NS = 200_000_000L;
+    /** Linux HZ / 2: the longest an ACK waits outside an interactive exchange. */
+    private static final long MAX_ATO_NS = 500_000_000L;
     private static final int TIMER_RTO = 0;
     private static final int TIMER_PERSIST = 1;
     private static final int TIMER_TLP = 2;
@@ -2193,7 +2195,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             return;
         }
         if (ato > atoMin) {
-            long max = pingpong ? MAX_DELAYED_ACK_NS : 500_000_000L;
+            long max = pingpong ? MAX_DELAYED_ACK_NS : MAX_ATO_NS;
             if (srttUs8 != 0) {
                 max = Math.min(max, Math.max((srttUs8 >> 3) * 1000, atoMin));
             }
@@ -2218,37 +2220,34 @@ public final class TcpConnection implements TimerQueue.Owner {
         ackScheduled = true;
         tcp.markOutput(this);
         raise(EVENT_READABLE);
-        switch (state) {
-            case SYN_RECEIVED, ESTABLISHED -> {
-                // Linux tcp_fin: the application will likely answer with its own FIN, so the ACK waits for
-                // it (pingpong), unless the FIN fills a hole or data before it needs an ACK anyway.
-                setState(TcpState.CLOSE_WAIT);
-                pingpong = true;
-                if (ackForced || !config.delayedAck()) {
-                    ackNow = true;
-                } else {
-                    ackNow = false;
-                    scheduleDelayedAck(nowNs);
-                }
+        if (state == TcpState.SYN_RECEIVED || state == TcpState.ESTABLISHED) {
+            // Linux tcp_fin: the application will likely answer with its own FIN, so the ACK waits for it
+            // (pingpong), unless the FIN fills a hole or data before it needs an ACK anyway.
+            setState(TcpState.CLOSE_WAIT);
+            pingpong = true;
+            ackNow = ackForced || !config.delayedAck();
+            if (!ackNow) {
+                scheduleDelayedAck(nowNs);
             }
+            return;
+        }
+        ackNow = true;
+        switch (state) {
             case FIN_WAIT_1 -> {
-                ackNow = true;
                 if (Seq.gt(sndUna, finSeq)) {
                     enterTimeWait(nowNs);
                 } else {
                     setState(TcpState.CLOSING);
                 }
             }
-            case FIN_WAIT_2 -> {
-                ackNow = true;
-                enterTimeWait(nowNs);
-            }
+            case FIN_WAIT_2 -> enterTimeWait(nowNs);
             case TIME_WAIT -> {
-                ackNow = true;
                 closeAt = nowNs + config.timeWaitNs();
                 updateTimer();
             }
-            default -> ackNow = true; // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
+            default -> {
+                // CLOSE-WAIT, CLOSING, LAST-ACK: remain.
+            }
         }
     }
 
