@@ -998,6 +998,34 @@ public final class TcpConnection implements TimerQueue.Owner {
         return null;
     }
 
+    /**
+     * The peer's SYN-ACK in SYN-RECEIVED after a simultaneous open: its ACK covers our SYN, so the connection
+     * is established. Its SYN was received before, so the segment is a duplicate and gets an ACK at once.
+     */
+    private Counter completeSimultaneousOpen(TcpSegment seg, long nowNs) {
+        acknowledgeSyn(seg.ack, nowNs);
+        sndWnd = seg.window; // never scaled in a SYN (RFC 7323 2.2)
+        maxSndWnd = Math.max(maxSndWnd, sndWnd);
+        sndWl1 = seg.seq;
+        sndWl2 = seg.ack;
+        if (tsOk && seg.hasTimestamps && Seq.ge(seg.tsVal, tsRecent)) {
+            tsRecent = seg.tsVal;
+            tsRecentAtNs = nowNs;
+        }
+        established(nowNs);
+        if (state == TcpState.CLOSED) {
+            return null;
+        }
+        if (finQueued) {
+            finQueued = false;
+            queueFin();
+        }
+        noteDuplicate(seg.seq, seg.seq + 1); // the SYN again: D-SACK it, as Linux does
+        ackNow = true;
+        tcp.markOutput(this);
+        return null;
+    }
+
     /** The SYN's sequence number is acknowledged: take an RTT sample from the handshake if clean (Karn). */
     private void acknowledgeSyn(int ack, long nowNs) {
         synAcked = true;
@@ -1026,6 +1054,13 @@ public final class TcpConnection implements TimerQueue.Owner {
             retransmits++;
             stack.counters().increment(Counter.TCP_RETRANS_SEGS);
             return null;
+        }
+
+        // Simultaneous open (RFC 9293 figure 8): the peer's SYN-ACK repeats its SYN and acknowledges ours.
+        // Linux lets exactly this SYN past the SYN check (tcp_validate_incoming) and completes the open.
+        if (state == TcpState.SYN_RECEIVED && active && seg.has(SYN) && seg.has(ACK) && !seg.has(RST)
+            && seg.seq + 1 == rcvNxt && seg.ack == sndMax) {
+            return completeSimultaneousOpen(seg, nowNs);
         }
 
         // First, check the sequence number.
@@ -2023,7 +2058,10 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void sendLossProbe(long nowNs) {
         if (tlpHighSeq == 0) {
             int before = board.packetsOut;
-            if (dataEnd() != sndMax && Seq.le(sndMax + Math.min(smss, dataEnd() - sndMax), sndUna + sndWnd)) {
+            // New data (or a FIN held behind the window) goes as the probe when the peer's window takes it.
+            boolean finUnsent = finQueued && Seq.le(sndMax, finSeq);
+            if (dataEnd() != sndMax && Seq.le(sndMax + Math.min(smss, dataEnd() - sndMax), sndUna + sndWnd)
+                || dataEnd() == sndMax && finUnsent) {
                 sendNewData(nowNs, true);
             }
             if (board.packetsOut > before) {
@@ -3096,7 +3134,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         int sackBlocks = !syn && (flags & ACK) != 0 && (flags & RST) == 0 && sackOk ? buildSackBlocks() : 0;
         int dataOffset = seq - sndUna - (synAcked ? 0 : 1);
         boolean sent = tcp.emit(this, seq, syn && state == TcpState.SYN_SENT ? 0 : rcvNxt, flags, window, mss, wscale,
-            sackPermitted, ts, tsVal, syn && active ? 0 : tsRecent, sackBlocksOut, sackBlocks, send, dataOffset, length,
+            sackPermitted, ts, tsVal, syn && (flags & ACK) == 0 ? 0 : tsRecent, sackBlocksOut, sackBlocks, send, dataOffset, length,
             smss, nowNs);
         if (!sent) {
             tcp.markOutput(this);

@@ -297,16 +297,36 @@ class TcpHandshakeTest {
             Parsed syn = f.recv();
             f.ourSeq = syn.tcp.seq + 1;
             // The peer's own SYN crosses ours.
-            f.send(f.seg().flags(SYN).ack(0).mss(1460).wscale(7));
+            f.send(f.seg().flags(SYN).ack(0).mss(1460).wscale(7).ts(700, 0));
             f.peerSeq++;
             Parsed synAck = f.recv();
             assertSegment(synAck, SYN | ACK, syn.tcp.seq, f.peerSeq);
+            assertEquals(700, synAck.tcp.tsEcr, "the SYN-ACK echoes the peer's SYN");
             assertEquals(TcpState.SYN_RECEIVED, c.state());
-            // The peer's SYN-ACK for our SYN.
-            f.send(f.seg().flags(SYN | ACK).seq(f.peerSeq - 1).ack(f.ourSeq));
-            f.recvAll();
-            f.send(f.seg().ack(f.ourSeq));
+            // The peer's SYN-ACK for our SYN completes the open by itself (RFC 9293 figure 8).
+            f.send(f.seg().flags(SYN | ACK).seq(f.peerSeq - 1).ack(f.ourSeq).ts(800, synAck.tcp.tsVal));
             assertEquals(TcpState.ESTABLISHED, c.state());
+            f.poll();
+            Parsed ack = f.recv();
+            assertSegment(ack, ACK, f.ourSeq, f.peerSeq);
+            assertEquals(800, ack.tcp.tsEcr);
+            // Data flows both ways from here.
+            f.send(f.seg().ack(f.ourSeq).data(new byte[10]));
+            assertEquals(10, c.readableBytes());
+        }
+
+        @Test
+        void a_synack_that_does_not_match_in_syn_received_is_not_an_open() {
+            TcpConnection c = f.stack.tcp().connect(PEER_IP, PEER_PORT, OUR_PORT);
+            f.poll();
+            Parsed syn = f.recv();
+            f.ourSeq = syn.tcp.seq + 1;
+            f.send(f.seg().flags(SYN).ack(0).mss(1460).wscale(7));
+            f.peerSeq++;
+            f.recv();
+            // A SYN-ACK acknowledging something we never sent: not the simultaneous open's answer.
+            f.send(f.seg().flags(SYN | ACK).seq(f.peerSeq - 1).ack(f.ourSeq + 5));
+            assertEquals(TcpState.SYN_RECEIVED, c.state());
         }
     }
 
