@@ -178,7 +178,12 @@ class KernelInteropTest {
             assertEquals(60L, (long) bypass.call(http::requests));
             assertEquals(0, bypass.deviceCounter(TapCounter.TX_QUEUE_FULL),
                 () -> "frames the TAP's transmit queue had no room for" + bypass.diagnostics());
-            assertEquals(0, bypass.counter(Counter.TCP_RETRANS_SEGS), bypass::diagnostics);
+            // No frame lost: a retransmission may only be a tail-loss probe sent while the kernel delayed its ACK
+            // (an answer ending in a super-segment of two gets Linux's short probe timeout, 2 * SRTT + 2 ms), and
+            // the kernel must report each one as a duplicate (D-SACK): the original had arrived.
+            long retransmitted = bypass.counter(Counter.TCP_RETRANS_SEGS);
+            assertEquals(retransmitted, bypass.counter(Counter.TCP_DSACKS_RECEIVED),
+                () -> "every retransmission was a duplicate at the kernel" + bypass.diagnostics());
         }
     }
 

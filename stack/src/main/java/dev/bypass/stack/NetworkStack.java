@@ -76,7 +76,7 @@ public final class NetworkStack implements AutoCloseable {
         this.ipv4 = new Ipv4(this, config, mtu, caps.has(DeviceCapabilities.OFFLOAD_TX_IP_CHECKSUM), REASSEMBLY_TIMER);
         this.icmp = new Icmp(this, config);
         this.udp = new Udp(this, config, caps.has(DeviceCapabilities.OFFLOAD_TX_UDP_CHECKSUM));
-        this.tcp = new Tcp(this, config, caps, frameRoom, FIRST_TCP_TIMER);
+        this.tcp = new Tcp(this, config, caps, frameRoom, device.pool().size(), FIRST_TCP_TIMER);
         timers.register(ARP_TIMER, arp);
         timers.register(REASSEMBLY_TIMER, ipv4.reassemblyTimerOwner());
         this.burst = new Frame[config.rxBurst()];
@@ -148,8 +148,9 @@ public final class NetworkStack implements AutoCloseable {
         }
         long next = Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());
         if (tcp.hasPendingOutput()) {
-            // Output waits for frames: soon if the pool has some again, else when the device frees some.
-            return Deadlines.earliest(next, device.pool().available() > 0 ? nowNs : nowNs + STARVED_RETRY_NS);
+            // Output waits for frames: soon if the pool holds what it waits for, else when the device frees some.
+            boolean enough = device.pool().available() >= tcp.framesWanted();
+            return Deadlines.earliest(next, enough ? nowNs : nowNs + STARVED_RETRY_NS);
         }
         return next;
     }
@@ -245,6 +246,11 @@ public final class NetworkStack implements AutoCloseable {
             counters.increment(Counter.STACK_TX_NO_BUFFER);
         }
         return frame;
+    }
+
+    /** Frames the device's pool can still give out (a software segmentation takes all it needs or none). */
+    int txFramesAvailable() {
+        return device.pool().available();
     }
 
     void transmit(Frame frame) {

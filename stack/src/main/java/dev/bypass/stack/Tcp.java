@@ -2,6 +2,7 @@ package dev.bypass.stack;
 
 import static dev.bypass.stack.wire.TcpHeader.ACK;
 import static dev.bypass.stack.wire.TcpHeader.FIN;
+import static dev.bypass.stack.wire.TcpHeader.PSH;
 import static dev.bypass.stack.wire.TcpHeader.RST;
 import static dev.bypass.stack.wire.TcpHeader.SYN;
 
@@ -34,6 +35,8 @@ import org.agrona.collections.Int2ObjectHashMap;
 public final class Tcp {
     private static final int HEADERS = EthernetHeader.LENGTH + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH;
     private static final int MAX_OPTIONS_ON_DATA = 12 + 4 + 36; // timestamps, and room for SACK later
+    /** Largest super-segment cut in software when the device has no TSO (Linux's GSO limit, 64 KiB). */
+    private static final int GSO_MAX_BYTES = 65535 + EthernetHeader.LENGTH;
 
     private final NetworkStack stack;
     private final StackConfig stackConfig;
@@ -47,7 +50,14 @@ public final class Tcp {
     private final int[] free;
     private int freeCount;
     private final boolean offloadChecksum;
+    /** Largest frame the device segments itself; 0 without TSO. */
     private final int maxTsoBytes;
+    /** Super-segments are built (config.tso()): cut by the device's TSO, or in software (GSO) without it. */
+    private final boolean superSegments;
+    /** Most segments one software cut may take: a fraction of the frame pool, so a small pool never starves. */
+    private final int gsoMaxSegments;
+    /** Frames the largest software cut of this output pass waited for (0: none waited). */
+    private int framesWanted;
     private int nextEphemeral;
 
     private TcpConnection[] outputList;
@@ -57,7 +67,8 @@ public final class Tcp {
     private TcpListener[] readyListeners = new TcpListener[8];
     private int readyListenerCount;
 
-    Tcp(NetworkStack stack, StackConfig stackConfig, DeviceCapabilities capabilities, int frameRoom, int firstTimerHandle) {
+    Tcp(NetworkStack stack, StackConfig stackConfig, DeviceCapabilities capabilities, int frameRoom, int poolFrames,
+        int firstTimerHandle) {
         this.stack = stack;
         this.stackConfig = stackConfig;
         this.config = stackConfig.tcp();
@@ -66,6 +77,8 @@ public final class Tcp {
         this.offloadChecksum = capabilities.has(DeviceCapabilities.OFFLOAD_TX_TCP_CHECKSUM);
         this.maxTsoBytes = config.tso() && capabilities.has(DeviceCapabilities.OFFLOAD_TSO)
             ? Math.min(Math.min(capabilities.maxTsoBytes(), frameRoom), 65535 + EthernetHeader.LENGTH) : 0;
+        this.superSegments = config.tso();
+        this.gsoMaxSegments = Math.max(2, poolFrames / 8);
         int n = config.maxConnections();
         connections = new TcpConnection[n];
         free = new int[n];
@@ -369,8 +382,14 @@ public final class Tcp {
         return outputCount > 0;
     }
 
+    /** Frames the output held back waits for: the largest software cut that found too few (at least 1). */
+    int framesWanted() {
+        return Math.max(1, framesWanted);
+    }
+
     /** Runs output for the connections marked before this call; returns how many sent something. */
     int runOutput(long nowNs) {
+        framesWanted = 0;
         int n = outputCount;
         int progressed = 0;
         for (int i = 0; i < n; i++) {
@@ -421,37 +440,39 @@ public final class Tcp {
     // Segment building
     // =============================================================================================
 
-    /** Largest payload of a super-segment (whole segments of {@code smss}), or {@code smss} without TSO. */
+    /**
+     * Largest payload of a super-segment (whole segments of {@code smss}): the device's TSO limit, or
+     * Linux's 64 KiB GSO limit when the stack cuts super-segments itself; {@code smss} when they are off.
+     */
     int maxTsoPayload(int smss) {
-        if (maxTsoBytes == 0 || smss <= 0) {
+        if (!superSegments || smss <= 0) {
             return smss;
         }
-        int room = maxTsoBytes - HEADERS - MAX_OPTIONS_ON_DATA;
-        return Math.max(smss, room - room % smss);
+        if (maxTsoBytes > 0) {
+            int room = maxTsoBytes - HEADERS - MAX_OPTIONS_ON_DATA;
+            return Math.max(smss, room - room % smss);
+        }
+        int room = GSO_MAX_BYTES - HEADERS - MAX_OPTIONS_ON_DATA;
+        return Math.max(smss, Math.min(room - room % smss, gsoMaxSegments * smss));
     }
 
     /**
-     * Builds one segment in a fresh frame and hands it to IPv4: header, options, then {@code length}
-     * bytes copied from {@code data} at {@code dataOffset}. Payloads above {@code smss} go out as a TSO
-     * super-segment. Returns false if no frame was free.
+     * Builds a segment and hands it to IPv4: header, options, then {@code length} bytes copied from
+     * {@code data} at {@code dataOffset}. A payload above the segment size is a super-segment: a TSO
+     * device cuts it; without TSO it is cut here (generic segmentation, as Linux's GSO), each piece with the
+     * same options and only the last keeping PSH and FIN. Returns false if no frame was free (nothing sent).
      */
     boolean emit(TcpConnection c, int seq, int ack, int flags, int window, int mss, int windowScale, boolean sackPermitted,
                  boolean timestamps, int tsVal, int tsEcr, int[] sackBlocks, int sackBlockCount, TcpSendBuffer data,
                  int dataOffset, int length, int smss, long nowNs) {
-        Frame frame = stack.allocateTxFrame();
-        if (frame == null) {
-            stack.counters().increment(Counter.TCP_TX_NO_BUFFER);
-            return false;
-        }
-        int offset = frame.offset();
         int optionsLength = TcpSegment.optionsLength(mss >= 0, windowScale >= 0, sackPermitted, timestamps, sackBlockCount);
         // smss assumes the options of every data segment (timestamps); SACK blocks take room from the payload
-        // of each wire segment (Linux tcp_current_mss). A TSO device cuts at that smaller size; without TSO a
-        // full segment keeps its size and carries only the SACK blocks that fit (the next ACK carries them all).
+        // of each wire segment (Linux tcp_current_mss). Super-segments are cut at that smaller size; without them
+        // a full segment keeps its size and carries only the SACK blocks that fit (the next ACK carries them all).
         int segmentSize = smss;
         if (length > 0 && smss > 0 && sackBlockCount > 0) {
             int base = TcpSegment.optionsLength(false, false, false, timestamps, 0);
-            if (maxTsoBytes == 0) {
+            if (!superSegments) {
                 while (sackBlockCount > 0 && length > smss - (optionsLength - base)) {
                     sackBlockCount--;
                     optionsLength = TcpSegment.optionsLength(false, false, false, timestamps, sackBlockCount);
@@ -460,6 +481,38 @@ public final class Tcp {
                 segmentSize = smss - (optionsLength - base);
             }
         }
+        boolean superSegment = length > segmentSize && segmentSize > 0;
+        if (!superSegment || maxTsoBytes > 0) {
+            return emitFrame(c, seq, ack, flags, window, mss, windowScale, sackPermitted, timestamps, tsVal, tsEcr,
+                sackBlocks, sackBlockCount, optionsLength, data, dataOffset, length, superSegment ? segmentSize : 0, nowNs);
+        }
+        int pieces = (length + segmentSize - 1) / segmentSize;
+        if (stack.txFramesAvailable() < pieces) {
+            stack.counters().increment(Counter.TCP_TX_NO_BUFFER);
+            framesWanted = Math.max(framesWanted, pieces);
+            return false; // all or nothing: the connection resumes once the pool holds enough frames
+        }
+        stack.counters().increment(Counter.TCP_GSO_SEGMENTS);
+        for (int offset = 0; offset < length; offset += segmentSize) {
+            int piece = Math.min(segmentSize, length - offset);
+            int pieceFlags = offset + piece < length ? flags & ~(PSH | FIN) : flags;
+            emitFrame(c, seq + offset, ack, pieceFlags, window, mss, windowScale, sackPermitted, timestamps, tsVal, tsEcr,
+                sackBlocks, sackBlockCount, optionsLength, data, dataOffset + offset, piece, 0, nowNs);
+        }
+        return true;
+    }
+
+    /** One frame: a segment, or a super-segment for the device to cut at {@code tsoSegmentSize} (0: none). */
+    private boolean emitFrame(TcpConnection c, int seq, int ack, int flags, int window, int mss, int windowScale,
+                              boolean sackPermitted, boolean timestamps, int tsVal, int tsEcr, int[] sackBlocks,
+                              int sackBlockCount, int optionsLength, TcpSendBuffer data, int dataOffset, int length,
+                              int tsoSegmentSize, long nowNs) {
+        Frame frame = stack.allocateTxFrame();
+        if (frame == null) {
+            stack.counters().increment(Counter.TCP_TX_NO_BUFFER);
+            return false;
+        }
+        int offset = frame.offset();
         int headerLength = TcpHeader.MIN_LENGTH + optionsLength;
         header.wrap(frame.buffer(), offset).write(c.localPort, c.remotePort, seq, ack, headerLength, flags, window);
         TcpSegment.emitOptions(frame.buffer(), offset + TcpHeader.MIN_LENGTH, mss, windowScale, sackPermitted, timestamps,
@@ -469,11 +522,10 @@ public final class Tcp {
         }
         int segmentLength = headerLength + length;
         frame.length(segmentLength);
-        boolean tso = length > segmentSize && segmentSize > 0;
-        writeChecksum(frame, c.localAddress, c.remoteAddress, offset, headerLength, segmentLength, tso ? segmentSize : 0);
-        int wireSegments = tso ? (length + segmentSize - 1) / segmentSize : 1;
+        writeChecksum(frame, c.localAddress, c.remoteAddress, offset, headerLength, segmentLength, tsoSegmentSize);
+        int wireSegments = tsoSegmentSize > 0 ? (length + tsoSegmentSize - 1) / tsoSegmentSize : 1;
         stack.counters().add(Counter.TCP_OUT_SEGS, wireSegments);
-        if (tso) {
+        if (tsoSegmentSize > 0) {
             stack.counters().increment(Counter.TCP_TSO_SEGMENTS);
         }
         if ((flags & RST) != 0) {

@@ -56,6 +56,13 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final int TIMER_RTO = 0;
     private static final int TIMER_PERSIST = 1;
     private static final int TIMER_TLP = 2;
+    /** Linux's tcp_max_reordering: the most the reordering degree grows to. */
+    private static final int MAX_REORDERING = 300;
+    /** Linux's tcp_pacing_ss_ratio and tcp_pacing_ca_ratio, in percent. */
+    private static final int PACING_SS_RATIO = 200;
+    private static final int PACING_CA_RATIO = 120;
+    /** Linux's tcp_tso_rtt_log: TSO bursts grow on paths with a min RTT below 2^9 us. */
+    private static final int TSO_RTT_LOG = 9;
     private static final int TIMER_REORDER = 3;
     /** Linux's TCP_TIMEOUT_MIN_US: slack added to the TLP and RACK timers. */
     private static final long TIMEOUT_MIN_US = 2_000;
@@ -202,6 +209,10 @@ public final class TcpConnection implements TimerQueue.Owner {
     private long rttvarUs;
     private int rttSeq;
     private long minRttUs;
+    /** Lowest start of the entries this ACK SACKed below the highest SACK without a retransmission. */
+    private int sackReorderedFrom;
+    /** Linux's sk_pacing_rate in bytes per second, as of the last ACK (Long.MAX_VALUE before an RTT sample). */
+    private long pacingRate = Long.MAX_VALUE;
     private long rtoNs;
     private int backoff;
 
@@ -383,6 +394,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         deliveryRateAppLimited = false;
         srttUs8 = mdevUs = mdevMaxUs = rttvarUs = 0;
         minRttUs = 0;
+        pacingRate = Long.MAX_VALUE;
         rtoNs = config.rtoInitialNs();
         backoff = 0;
         retransmitAt = delayedAckAt = keepaliveAt = closeAt = Deadlines.NONE;
@@ -525,6 +537,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         cwnd.sndNxt = sndMax;
         cwnd.minRttUs = minRttUs;
         cc.init(cwnd, nowNs);
+        updatePacingRate();
         highSeq = sndMax;
         cwndUsageSeq = sndMax;
         deliveredTimeNs = firstSentTimeNs = nowNs;
@@ -894,7 +907,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         into.reordering = reordering;
         into.rcvSpace = receiveBufferBytes;
         into.totalRetrans = totalRetransPackets;
-        into.pacingRate = srttUs8 == 0 ? -1 : (long) cwnd.cwnd * smss * 2_000_000L * 8 / srttUs8;
+        into.pacingRate = pacingRate == Long.MAX_VALUE ? -1 : pacingRate;
         into.minRttUs = minRttUs;
         into.dataSegsIn = dataSegsIn;
         into.dataSegsOut = dataSegsOut;
@@ -1249,7 +1262,14 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         updateSendWindow(seg, ack);
         if (board.isEmpty()) {
-            // Nothing in flight: a window update or an old duplicate. Zero-window probes end here.
+            // Nothing in flight: a window update or an old duplicate. Zero-window probes end here. A D-SACK still
+            // counts (Linux's no_queue path): it tells that both a tail-loss probe and its original arrived.
+            if (sackOk && seg.sackBlockCount > 0) {
+                tagSackBlocks(seg, ack, priorUna, nowNs);
+            }
+            if (tlpHighSeq != 0) {
+                processTlpAck(ack);
+            }
             return null;
         }
         if (sackOk && seg.sackBlockCount > 0) {
@@ -1328,6 +1348,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             onDsack(b[0], b[1], priorUna);
         }
         int highestSackedBefore = board.anySacked ? board.highestSacked : sndUna;
+        sackReorderedFrom = sndMax;
         for (int k = first; k < n; k++) {
             int start = b[2 * k];
             int end = b[2 * k + 1];
@@ -1340,29 +1361,52 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             sackRange(start, end, highestSackedBefore, nowNs);
         }
+        if (sackReorderedFrom != sndMax) {
+            checkReordering(sackReorderedFrom);
+        }
     }
 
+    /**
+     * Marks the entries a SACK block covers. As Linux's tcp_match_skb_to_sack, an entry counts only when
+     * covered whole; one of several segments is split at whole segments, so a block that covers part of a
+     * segment SACKs none of it (a partial segment may still be a reordered or middlebox-cut copy).
+     */
     private void sackRange(int start, int end, int highestSackedBefore, long nowNs) {
         int i = board.indexOf(start);
         if (i < 0) {
             return;
         }
-        // Split at the block's edges so whole entries are SACKed (Linux tcp_match_skb_to_sack).
-        if (board.start(board.slot(i)) != start && board.splitAt(i, start, smss)) {
-            i++;
-        }
         while (i < board.size()) {
             int s = board.slot(i);
-            if (Seq.ge(board.start(s), end)) {
+            int entryStart = board.start(s);
+            if (Seq.ge(entryStart, end)) {
                 break;
             }
-            if (Seq.gt(board.end(s), end)) {
-                int cut = end;
-                if (cut == board.end(s) - 1 && (board.flags(s) & TcpScoreboard.FIN) != 0) {
-                    cut = board.end(s); // the FIN rides with its last byte
+            int dataEnd = entryStart + board.dataLength(s);
+            boolean covered = Seq.le(start, entryStart) && Seq.ge(end, dataEnd); // the FIN rides with its last byte
+            if (!covered) {
+                if (board.pcount(s) <= 1) {
+                    i++; // a lone segment is SACKed whole or not at all
+                    continue;
                 }
-                if (Seq.lt(cut, board.end(s)) && !board.splitAt(i, cut, smss)) {
-                    break; // ring full: leave the entry unSACKed (conservative)
+                int cut;
+                if (Seq.gt(start, entryStart)) {
+                    // The block starts inside: round its start up to a segment boundary; that head is not SACKed.
+                    cut = roundToSegments(start - entryStart, true);
+                    if (cut >= dataEnd - entryStart) {
+                        i++;
+                        continue;
+                    }
+                    if (!board.splitAt(i, entryStart + cut, smss)) {
+                        break; // ring full: leave the entry unSACKed (conservative)
+                    }
+                    i++;
+                    continue; // the tail is matched on the next pass
+                }
+                // The block ends inside: round its end down to a segment boundary.
+                cut = roundToSegments(end - entryStart, false);
+                if (cut == 0 || !board.splitAt(i, entryStart + cut, smss)) {
+                    break;
                 }
                 s = board.slot(i);
             }
@@ -1371,8 +1415,8 @@ public final class TcpConnection implements TimerQueue.Owner {
                 boolean everRetransmitted = (f & TcpScoreboard.EVER_RETRANS) != 0;
                 if (!everRetransmitted) {
                     ackFlags |= FLAG_ORIG_SACK_ACKED;
-                    if (Seq.lt(board.end(s), highestSackedBefore)) {
-                        noteReordering(); // a hole below the highest SACK filled without a retransmission
+                    if (Seq.lt(board.start(s), highestSackedBefore) && Seq.lt(board.start(s), sackReorderedFrom)) {
+                        sackReorderedFrom = board.start(s); // below the highest SACK, never retransmitted: reordered
                     }
                     long rtt = (nowNs - board.sentAtNs(s)) / 1000;
                     if (ackSackRttUs < 0 || rtt < ackSackRttUs) {
@@ -1390,6 +1434,14 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
+    /** Bytes from an entry's start rounded to whole segments: up for a block's start, down for its end. */
+    private int roundToSegments(int bytes, boolean up) {
+        if (up) {
+            return bytes <= smss ? smss : (bytes + smss - 1) / smss * smss;
+        }
+        return bytes < smss ? 0 : bytes / smss * smss;
+    }
+
     /** A D-SACK: the peer got a segment twice. Retransmissions proven spurious may allow an undo. */
     private void onDsack(int start, int end, int priorUna) {
         ackFlags |= FLAG_DSACKING_ACK;
@@ -1404,13 +1456,21 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    private void noteReordering() {
-        if (!reorderingSeen) {
-            reorderingSeen = true;
+    /**
+     * Linux tcp_check_sack_reordering: data from {@code lowSeq} arrived below the highest SACKed sequence
+     * (FACK) without a retransmission. The reordering degree grows to that distance in segments (bounded).
+     */
+    private void checkReordering(int lowSeq) {
+        int fack = board.sackedOut > 0 ? board.highestSacked : sndUna;
+        if (!Seq.lt(lowSeq, fack)) {
+            return;
         }
+        int distance = fack - lowSeq;
+        if (smss > 0 && distance > reordering * smss) {
+            reordering = Math.min((distance + smss - 1) / smss, MAX_REORDERING);
+        }
+        reorderingSeen = true;
         reordSeenCount++;
-        // Linux tcp_check_sack_reordering: the degree grows to what was seen (bounded).
-        reordering = Math.min(Math.max(reordering, board.sackedOut + 1), 300);
     }
 
     // ---- cumulative acknowledgment (Linux tcp_clean_rtx_queue)
@@ -1454,7 +1514,13 @@ public final class TcpConnection implements TimerQueue.Owner {
             sndNxt = sndUna;
         }
         cwnd.sndUna = sndUna;
-        delivered += acked;
+        if (!sackOk && acked > 0) {
+            // Linux tcp_remove_reno_sacks: one packet filled the hole; the duplicate ACKs already counted the rest.
+            delivered += Math.max(acked - renoSacked, 1);
+            renoSacked = acked - 1 >= renoSacked ? 0 : renoSacked - (acked - 1);
+        } else {
+            delivered += acked;
+        }
         if (acked > 0 || dataAcked > 0) {
             ackFlags |= FLAG_DATA_ACKED | FLAG_SET_XMIT_TIMER;
         }
@@ -1523,7 +1589,7 @@ public final class TcpConnection implements TimerQueue.Owner {
                     if (Seq.lt(sndUna, highSeq)) {
                         stack.counters().increment(Counter.TCP_RECOVERY_PARTIAL_ACKS);
                     }
-                    if (tryUndoPartial(seg)) {
+                    if (tryUndoPartial(seg, priorUna)) {
                         return false;
                     }
                 }
@@ -1747,9 +1813,9 @@ public final class TcpConnection implements TimerQueue.Owner {
         return false;
     }
 
-    private boolean tryUndoPartial(TcpSegment seg) {
+    private boolean tryUndoPartial(TcpSegment seg, int priorUna) {
         if (undoMarked && packetDelayed(seg)) {
-            noteReordering();
+            checkReordering(priorUna);
             if (board.retransOut > 0) {
                 return true;
             }
@@ -1851,6 +1917,22 @@ public final class TcpConnection implements TimerQueue.Owner {
             cwnd.sndNxt = sndMax;
             cc.congestionAvoidance(cwnd, ack, newlyDelivered, nowNs);
         }
+        updatePacingRate();
+    }
+
+    /**
+     * Linux tcp_update_pacing_rate: twice the current rate (cwnd over SRTT) in slow start, 1.2 times in
+     * congestion avoidance. bypass does not pace; the rate sizes TSO super-segments ({@link #tsoLimit}).
+     */
+    private void updatePacingRate() {
+        if (srttUs8 == 0) {
+            pacingRate = Long.MAX_VALUE;
+            return;
+        }
+        int ratioPercent = cwnd.cwnd < cwnd.ssthresh / 2 ? PACING_SS_RATIO : PACING_CA_RATIO;
+        long rate = (long) smss * (1_000_000L / 100 * 8) * ratioPercent;
+        rate *= Math.max(cwnd.cwnd, board.packetsOut);
+        pacingRate = rate / srttUs8;
     }
 
     private boolean mayRaiseCwnd() {
@@ -2437,7 +2519,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private boolean transmitEntry(int s, long nowNs, boolean counted) {
         int length = board.dataLength(s);
         int f = board.flags(s);
-        int flags = ACK | ((f & TcpScoreboard.FIN) != 0 ? FIN : 0) | ((f & TcpScoreboard.PSH) != 0 ? PSH : 0);
+        boolean push = (f & TcpScoreboard.PSH) != 0 || board.pcount(s) > 1; // super-segments get PSH on the wire
+        int flags = ACK | ((f & TcpScoreboard.FIN) != 0 ? FIN : 0) | (push ? PSH : 0);
         if (!sendSegment(board.start(s), flags, length, nowNs)) {
             return false;
         }
@@ -2528,11 +2611,10 @@ public final class TcpConnection implements TimerQueue.Owner {
                     fin = false;
                 }
             }
-            // PSH as Linux 6.18 sends it (seen through packetdrill's tun): on the segment that ends a write or a
-            // forced push, and on every super-segment of new data; a lone segment cut from inside a write has none.
-            boolean push = length > 0
-                && (sndMax + length == mark || sndMax + length == dataEnd && mark == sndMax || length > smss);
-            int flags = ACK | (fin ? FIN : 0) | (push ? PSH : 0);
+            // PSH as Linux sends it: kept on the segment that ends a write or a forced push (tcp_mark_push), and
+            // added on the wire to every super-segment (__tcp_transmit_skb, to flush the receiver's GRO).
+            boolean push = length > 0 && (sndMax + length == mark || sndMax + length == dataEnd && mark == sndMax);
+            int flags = ACK | (fin ? FIN : 0) | (push || length > smss ? PSH : 0);
             if (board.isEmpty()) {
                 cc.onTransmitStart(cwnd, nowNs);
             }
@@ -2620,8 +2702,17 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (!config.tso()) {
             return smss;
         }
-        int limit = tcp.maxTsoPayload(smss);
-        return Math.max(smss, limit);
+        int deviceLimit = Math.max(smss, tcp.maxTsoPayload(smss));
+        // Linux tcp_tso_autosize: about 1 ms of the pacing rate (rate >> 10), plus a share of the device's
+        // limit on short paths (halved for every doubling of min RTT above 512 us), at least minTsoSegments.
+        long bytes = pacingRate >> 10;
+        long shift = minRttUs == 0 ? Long.SIZE : minRttUs >> TSO_RTT_LOG;
+        if (shift < Integer.SIZE) {
+            bytes += deviceLimit >> shift;
+        }
+        bytes = Math.min(bytes, deviceLimit);
+        long segments = Math.max(bytes / smss, config.minTsoSegments());
+        return (int) Math.min(deviceLimit, segments * smss);
     }
 
     /** The MSS after the socket's clamp (TCP_MAXSEG), if it has one. */

@@ -106,16 +106,44 @@ class TcpSackTest {
     }
 
     @Test
-    void a_full_segment_with_sack_blocks_to_send_stays_within_the_mtu() {
+    void without_super_segments_a_full_segment_carries_only_the_sack_blocks_that_fit() {
+        TcpFixture g = sackFixture(TcpConfig.builder().tso(false).build(), DeviceCapabilities.NONE);
+        TcpConnection c = g.established();
+        int base = g.peerSeq;
+        g.send(g.seg().seq(base + 1000).data(Packets.pattern(500, 1)));
+        g.recv();
+        g.write(c, Packets.pattern(1448, 2));
+        g.poll();
+        Parsed data = g.recv();
+        assertEquals(1448, data.payload.length);
+        assertTrue(data.ipTotalLength <= 1500, "IP datagram of " + data.ipTotalLength + " bytes exceeds the MTU");
+        assertEquals(0, g.counter(Counter.IP_FRAG_FAILS));
+    }
+
+    @Test
+    void without_tso_the_stack_cuts_a_segment_carrying_sack_blocks_in_software() {
         TcpConnection c = f.established();
         int base = f.peerSeq;
         f.send(f.seg().seq(base + 1000).data(Packets.pattern(500, 1)));
         f.recv();
-        f.write(c, Packets.pattern(1448, 2));
+        byte[] written = Packets.pattern(1448, 2);
+        f.write(c, written);
         f.poll();
-        Parsed data = f.recv();
-        assertEquals(1448, data.payload.length);
-        assertTrue(data.ipTotalLength <= 1500, "IP datagram of " + data.ipTotalLength + " bytes exceeds the MTU");
+        List<Parsed> sent = f.recvAll();
+        assertEquals(2, sent.size(), "one SACK block (12 bytes of options) less payload per segment: " + sent);
+        assertEquals(1448 - 12, sent.get(0).payload.length);
+        assertEquals(ACK, sent.get(0).tcp.flags, "PSH stays with the last piece (Linux GSO)");
+        assertEquals(PSH | ACK, sent.get(1).tcp.flags);
+        assertEquals(sent.get(0).tcp.seq + 1448 - 12, sent.get(1).tcp.seq);
+        byte[] joined = new byte[1448];
+        System.arraycopy(sent.get(0).payload, 0, joined, 0, 1448 - 12);
+        System.arraycopy(sent.get(1).payload, 0, joined, 1448 - 12, 12);
+        assertArrayEquals(written, joined);
+        for (Parsed p : sent) {
+            assertTrue(p.ipTotalLength <= 1500, "IP datagram of " + p.ipTotalLength + " bytes exceeds the MTU");
+            assertArrayEquals(new int[] {base + 1000, base + 1500}, blocks(p), "every piece carries the blocks");
+        }
+        assertEquals(1, f.counter(Counter.TCP_GSO_SEGMENTS));
         assertEquals(0, f.counter(Counter.IP_FRAG_FAILS));
     }
 
@@ -137,5 +165,32 @@ class TcpSackTest {
         int flags = s.bytes()[14 + 20 + 13] & 0xFF; // the checksum is the device's to finish: read the flags raw
         assertEquals(PSH | ACK, flags);
         assertEquals(0, g.counter(Counter.IP_FRAG_FAILS));
+    }
+
+    @Test
+    void a_dsack_of_a_tail_loss_probe_after_everything_was_acked_still_counts_and_rearms_the_probe() {
+        TcpConnection c = f.established(10_000_000L);
+        int mss = c.info(new TcpInfo()).sendMss;
+        int una = f.ourSeq;
+        f.write(c, Packets.pattern(2 * mss, 1));
+        f.poll();
+        assertEquals(2, f.recvAll().size());
+        // The peer delays its ACK: the probe timeout (2 * SRTT + 2 ms) resends the last segment.
+        f.advanceToNextDeadline(1_000_000_000L);
+        Parsed probe = f.recv();
+        assertEquals(una + mss, probe.tcp.seq);
+        assertEquals(1, f.counter(Counter.TCP_LOSS_PROBES));
+        // The original's ACK, then the probe's: a D-SACK while nothing is in flight any more.
+        f.send(f.seg().ack(una + 2 * mss));
+        f.send(f.seg().ack(una + 2 * mss).sack(una + mss, una + 2 * mss));
+        assertEquals(1, f.counter(Counter.TCP_DSACKS_RECEIVED), "the D-SACK counts with nothing in flight");
+        assertEquals(0, c.info(new TcpInfo()).caState, "both arrived: no loss, no window reduction (Open)");
+        // The probe episode is over: the next tail gets its own probe.
+        f.write(c, Packets.pattern(2 * mss, 2));
+        f.poll();
+        assertEquals(2, f.recvAll().size());
+        f.advanceToNextDeadline(1_000_000_000L);
+        assertEquals(una + 3 * mss, f.recv().tcp.seq);
+        assertEquals(2, f.counter(Counter.TCP_LOSS_PROBES));
     }
 }

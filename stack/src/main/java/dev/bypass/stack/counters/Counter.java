@@ -105,6 +105,7 @@ public enum Counter {
     TCP_OUT_OF_ORDER_DROPPED("tcp.ooo_dropped", Kind.COUNT, "out-of-order data dropped: queue bounded"),
     TCP_CHALLENGE_ACKS("tcp.challenge_acks", Kind.COUNT, "challenge ACKs sent (RFC 5961)"),
     TCP_TSO_SEGMENTS("tcp.tso_segments", Kind.COUNT, "super-segments handed to the device for segmentation"),
+    TCP_GSO_SEGMENTS("tcp.gso_segments", Kind.COUNT, "super-segments cut into segments in software (no TSO on the device)"),
     TCP_TX_NO_BUFFER("tcp.tx_no_buffer", Kind.COUNT, "output held back: no frame buffer free; resumed later"),
     TCP_BAD_OPTIONS("tcp.bad_options", Kind.COUNT, "segments with an impossible option length (rest of options ignored)"),
     TCP_PMTU_REDUCTIONS("tcp.pmtu_reductions", Kind.COUNT, "connections that lowered their MSS after fragmentation-needed"),
