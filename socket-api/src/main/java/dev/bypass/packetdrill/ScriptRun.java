@@ -11,8 +11,11 @@ import dev.bypass.stack.wire.ArpPacket;
 import dev.bypass.stack.wire.EthernetHeader;
 import dev.bypass.stack.wire.TcpHeader;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -70,6 +73,8 @@ final class ScriptRun {
     private final SocketCalls calls;
     private final Consumer<String> trace;
     private final Set<String> notes = new LinkedHashSet<>();
+    /** Names the script's code blocks assigned, with their values (packetdrill runs them as one program). */
+    private final Map<String, Object> pythonVariables = new HashMap<>();
     private final List<TestedConnection> children = new ArrayList<>();
     private long nowNs;
     private TestedConnection underTest;
@@ -134,13 +139,14 @@ final class ScriptRun {
 
     /** What in a script bypass cannot run, found before running it; null if nothing. */
     private static String unsupported(Script script) {
+        Set<String> pythonNames = new HashSet<>(); // assigned by the code blocks so far, in script order
         for (Event e : script.events()) {
             String why = switch (e.action()) {
                 case Event.UnsupportedPacket u -> u.what() + " are not supported by the bypass runner";
                 case Event.Packet p -> unsupportedOptions(p.spec());
                 case Event.Code c -> {
                     try {
-                        TcpInfoAssertions.parse(c.text());
+                        pythonNames.addAll(TcpInfoAssertions.parse(c.text(), pythonNames).assigned());
                         yield null;
                     } catch (TcpInfoAssertions.Unsupported u) {
                         yield u.getMessage();
@@ -596,7 +602,8 @@ final class ScriptRun {
         }
         TcpInfo info = c.info(new TcpInfo());
         try {
-            TcpInfoAssertions.parse(text).check(info);
+            TcpInfoAssertions.parse(text, pythonVariables.keySet())
+                .run(info, pythonVariables, line -> trace(nowUs(), "python print", "line " + e.line() + ": " + line));
         } catch (TcpInfoAssertions.Failed f) {
             throw failure(e, f.getMessage());
         } catch (TcpInfoAssertions.Unsupported u) {

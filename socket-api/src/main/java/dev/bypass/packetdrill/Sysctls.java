@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 final class Sysctls {
     /**
      * Sysctls bypass does not model, with Linux's default: at the default the difference is the same in
-     * every script (and {@link LinuxProfile} documents it); any other value skips.
+     * every script (and the README's "The Linux profile" documents it); any other value skips.
      */
     private static final Map<String, String> UNMODELLED_AT_DEFAULT = Map.ofEntries(
         Map.entry("net.ipv4.tcp_max_reordering", "300"),
@@ -163,8 +163,9 @@ final class Sysctls {
                 }
             }
             case "net.ipv4.tcp_syn_linear_timeouts" -> {
-                // Linux 6.x retries the first N SYNs and SYN-ACKs at a constant 1 s; bypass doubles from the
-                // first retry (RFC 6298 5.5), which is Linux with 0.
+                // Linux 6.x retries the SYN of an active open at a constant 1 s while it has timed out at most N
+                // times (and adds N to tcp_syn_retries); bypass doubles from the first retry (RFC 6298 5.5),
+                // which is Linux with 0.
                 if (number(v) == 0) {
                     p.note(name + "=0: SYN timeouts double from the first retry, as bypass's");
                 } else {

@@ -2,18 +2,32 @@ package dev.bypass.packetdrill;
 
 import dev.bypass.stack.TcpInfo;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A {@code %{ ... }%} block that only asserts on {@code tcpi_*} fields, checked against bypass's
- * {@link TcpInfo} instead of running Python. Statements are {@code assert expr[, message]} (and
- * {@code pass}), separated by newlines or {@code ;}, with {@code #} comments; expressions are
- * {@link PythonExpression}s over {@code tcpi_*} names and the constants packetdrill defines
- * ({@code TCP_CA_Recovery}, {@code TCP_ESTABLISHED}, {@code TCPI_OPT_SACK}, ...).
+ * A {@code %{ ... }%} block checked against bypass's {@link TcpInfo} instead of running Python. Statements,
+ * separated by newlines or {@code ;}, with {@code #} comments:
+ * <ul>
+ *   <li>{@code assert expr[, message]} and {@code pass};
+ *   <li>{@code name = expr} (and {@code name += expr}, ...): the name keeps its value for the later statements
+ *       and blocks of the same script run, as packetdrill runs all of a script's blocks as one Python program;
+ *   <li>{@code print(expr, ...)}: Python 3's print, to the run's trace.
+ * </ul>
+ * Expressions are {@link PythonExpression}s over {@code tcpi_*} fields (read when the block runs), the names
+ * assigned before, and the constants packetdrill defines ({@code TCP_CA_Recovery}, {@code TCP_ESTABLISHED},
+ * {@code TCPI_OPT_SACK}, ...).
  *
- * <p>Anything else (print, import, assignments, functions, a field bypass lacks) is not guessed at:
+ * <p>Anything else (import, functions, tuple or chained assignments, assignments to {@code tcpi_*} fields,
+ * print with keyword arguments, a name never assigned, a field bypass lacks) is not guessed at:
  * {@link #parse} throws {@link Unsupported} naming it, and the script is skipped.
  */
 final class TcpInfoAssertions {
@@ -42,86 +56,252 @@ final class TcpInfoAssertions {
         Map.entry("TCPI_OPT_ECN", 8L), Map.entry("TCPI_OPT_ECN_SEEN", 16L), Map.entry("TCPI_OPT_SYN_DATA", 32L),
         Map.entry("TCPI_OPT_USEC_TS", 64L), Map.entry("TCPI_OPT_TFO_CHILD", 128L));
 
-    private record Assertion(String text, PythonExpression.Node condition, PythonExpression.Node message) {
+    /** One statement of a block. */
+    private sealed interface Statement {
     }
 
-    private final List<Assertion> assertions;
-
-    private TcpInfoAssertions(List<Assertion> assertions) {
-        this.assertions = assertions;
+    private record Assertion(String text, PythonExpression.Node condition, PythonExpression.Node message)
+        implements Statement {
     }
 
-    /** Parses a block; throws {@link Unsupported} if it does anything but assert on known fields. */
+    private record Assignment(String text, String name, PythonExpression.Node value) implements Statement {
+    }
+
+    private record Print(String text, List<PythonExpression.Node> args) implements Statement {
+    }
+
+    /** {@code name = value} or {@code name op= value}; group 2 is the operator of an augmented assignment. */
+    private static final Pattern ASSIGNMENT =
+        Pattern.compile("(?s)([A-Za-z_][A-Za-z_0-9]*)\\s*(\\*\\*|//|<<|>>|[-+*/%&|^])?=(?!=)(.*)");
+
+    private static final Pattern PRINT = Pattern.compile("print\\s*\\(");
+
+    private static final Set<String> KEYWORDS = Set.of("False", "None", "True", "and", "as", "assert", "async",
+        "await", "break", "class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
+        "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+        "while", "with", "yield", "print");
+
+    private final List<Statement> statements;
+    private final Set<String> assigned;
+
+    private TcpInfoAssertions(List<Statement> statements, Set<String> assigned) {
+        this.statements = statements;
+        this.assigned = assigned;
+    }
+
+    /** Parses a block that may only use names it assigns itself; see {@link #parse(String, Set)}. */
     static TcpInfoAssertions parse(String code) {
-        List<Assertion> out = new ArrayList<>();
+        return parse(code, Set.of());
+    }
+
+    /**
+     * Parses a block; {@code defined} are the names earlier blocks of the script assigned. Throws
+     * {@link Unsupported} if a statement is outside the subset or reads a name nothing defines.
+     */
+    static TcpInfoAssertions parse(String code, Set<String> defined) {
+        List<Statement> out = new ArrayList<>();
+        Set<String> known = new HashSet<>(defined);
+        Set<String> assigned = new LinkedHashSet<>();
         for (String statement : statements(code)) {
             if (statement.equals("pass")) {
                 continue;
             }
-            if (!statement.startsWith("assert ") && !statement.startsWith("assert(")) {
-                throw new Unsupported(describe(statement));
+            Statement parsed;
+            List<String> names = new ArrayList<>();
+            try {
+                parsed = statement(statement);
+            } catch (PythonExpression.Unsupported e) {
+                throw new Unsupported("python outside the supported subset: " + e.getMessage());
             }
+            switch (parsed) {
+                case Assertion a -> {
+                    PythonExpression.names(a.condition(), names);
+                    if (a.message() != null) {
+                        PythonExpression.names(a.message(), names);
+                    }
+                }
+                case Assignment a -> PythonExpression.names(a.value(), names);
+                case Print p -> p.args().forEach(arg -> PythonExpression.names(arg, names));
+            }
+            for (String name : names) {
+                checkName(name, known);
+            }
+            if (parsed instanceof Assignment a) {
+                known.add(a.name());
+                assigned.add(a.name());
+            }
+            out.add(parsed);
+        }
+        return new TcpInfoAssertions(List.copyOf(out), java.util.Collections.unmodifiableSet(assigned));
+    }
+
+    private static Statement statement(String statement) {
+        if (statement.startsWith("assert ") || statement.startsWith("assert(")) {
             List<String> parts = splitTopLevel(statement.substring("assert".length()), ',');
             if (parts.size() > 2) {
                 throw new Unsupported("assert with a tuple: `" + statement + "`");
             }
-            PythonExpression.Node condition;
-            PythonExpression.Node message;
-            try {
-                condition = PythonExpression.parse(parts.get(0));
-                message = parts.size() == 2 ? PythonExpression.parse(parts.get(1)) : null;
-            } catch (PythonExpression.Unsupported e) {
-                throw new Unsupported("python outside the assert subset: " + e.getMessage());
-            }
-            List<String> names = new ArrayList<>();
-            PythonExpression.names(condition, names);
-            if (message != null) {
-                PythonExpression.names(message, names);
-            }
-            for (String name : names) {
-                checkName(name);
-            }
-            out.add(new Assertion(parts.get(0).trim(), condition, message));
+            return new Assertion(parts.get(0).trim(), PythonExpression.parse(parts.get(0)),
+                parts.size() == 2 ? PythonExpression.parse(parts.get(1)) : null);
         }
-        return new TcpInfoAssertions(List.copyOf(out));
-    }
-
-    /** Checks every assertion against a snapshot; throws {@link Failed} at the first that does not hold. */
-    void check(TcpInfo info) {
-        for (Assertion a : assertions) {
-            Map<String, Object> seen = new LinkedHashMap<>();
-            Object result;
-            try {
-                result = a.condition().eval(name -> lookup(name, info, seen));
-            } catch (PythonExpression.EvalException e) {
-                throw new Failed("error evaluating `" + a.text() + "`: " + e.getMessage());
-            }
-            if (!PythonExpression.truthy(result)) {
-                StringBuilder sb = new StringBuilder("assertion failed: `").append(a.text()).append('`');
-                if (a.message() != null) {
-                    try {
-                        sb.append(": AssertionError: ").append(PythonExpression.str(
-                            a.message().eval(name -> lookup(name, info, new LinkedHashMap<>()))));
-                    } catch (PythonExpression.EvalException e) {
-                        sb.append(" (message failed: ").append(e.getMessage()).append(')');
+        Matcher print = PRINT.matcher(statement);
+        if (print.lookingAt() && closingParenthesis(statement, print.end() - 1) == statement.length() - 1) {
+            String inside = statement.substring(print.end(), statement.length() - 1);
+            List<PythonExpression.Node> args = new ArrayList<>();
+            if (!inside.isBlank()) {
+                for (String arg : splitTopLevel(inside, ',')) {
+                    if (ASSIGNMENT.matcher(arg.trim()).matches()) {
+                        throw new Unsupported("python print with keyword arguments: `" + statement + "`");
                     }
+                    args.add(PythonExpression.parse(arg));
                 }
-                if (!seen.isEmpty()) {
-                    sb.append(" [");
-                    seen.forEach((k, v) -> sb.append(sb.charAt(sb.length() - 1) == '[' ? "" : ", ").append(k)
-                        .append('=').append(PythonExpression.str(v)));
-                    sb.append(']');
+            }
+            return new Print(statement, List.copyOf(args));
+        }
+        Matcher m = ASSIGNMENT.matcher(statement);
+        if (m.matches()) {
+            String name = m.group(1);
+            if (hasLoneEquals(m.group(3))) {
+                throw new Unsupported("python chained assignment: `" + statement + "` (only name = expression)");
+            }
+            if (KEYWORDS.contains(name)) {
+                throw new Unsupported("python assignment to the reserved name `" + name + "`: `" + statement + "`");
+            }
+            if (name.startsWith("tcpi_")) {
+                throw new Unsupported("python assignment to the tcp_info field " + name
+                    + " (packetdrill sets the fields again before each block): `" + statement + "`");
+            }
+            PythonExpression.Node value = PythonExpression.parse(m.group(3));
+            if (m.group(2) != null) {
+                value = new PythonExpression.Binary(m.group(2), new PythonExpression.Name(name), value);
+            }
+            return new Assignment(statement, name, value);
+        }
+        throw new Unsupported(describe(statement));
+    }
+
+    /** True if {@code s} has an {@code =} outside quotes that is not part of {@code == != <= >=}. */
+    private static boolean hasLoneEquals(String s) {
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
                 }
-                throw new Failed(sb.toString());
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '=') {
+                boolean partOfComparison = (i + 1 < s.length() && s.charAt(i + 1) == '=')
+                    || (i > 0 && "=!<>".indexOf(s.charAt(i - 1)) >= 0);
+                if (!partOfComparison) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Index of the ')' closing the '(' at {@code open} (outside quotes), or -1. */
+    private static int closingParenthesis(String s, int open) {
+        int depth = 0;
+        char quote = 0;
+        for (int i = open; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Runs the block with no earlier names and no print output; see {@link #run}. */
+    void check(TcpInfo info) {
+        run(info, new HashMap<>(), line -> {
+        });
+    }
+
+    /**
+     * Runs the statements in order against a snapshot: assignments store into {@code variables} (the
+     * script run's names, read by later blocks), print lines go to {@code print}. Throws {@link Failed} at
+     * the first assertion that does not hold, or at an expression that cannot be evaluated.
+     */
+    void run(TcpInfo info, Map<String, Object> variables, Consumer<String> print) {
+        for (Statement s : statements) {
+            switch (s) {
+                case Assertion a -> check(a, info, variables);
+                case Assignment a -> variables.put(a.name(), eval(a.text(), a.value(), info, variables,
+                    new LinkedHashMap<>()));
+                case Print p -> {
+                    StringBuilder line = new StringBuilder();
+                    for (PythonExpression.Node arg : p.args()) {
+                        Object v = eval(p.text(), arg, info, variables, new LinkedHashMap<>());
+                        line.append(line.isEmpty() ? "" : " ").append(PythonExpression.str(v));
+                    }
+                    print.accept(line.toString());
+                }
             }
         }
     }
 
-    int size() {
-        return assertions.size();
+    private static Object eval(String text, PythonExpression.Node node, TcpInfo info, Map<String, Object> variables,
+                               Map<String, Object> seen) {
+        try {
+            return node.eval(name -> lookup(name, info, variables, seen));
+        } catch (PythonExpression.EvalException e) {
+            throw new Failed("error evaluating `" + text + "`: " + e.getMessage());
+        }
     }
 
-    private static Object lookup(String name, TcpInfo info, Map<String, Object> seen) {
+    private static void check(Assertion a, TcpInfo info, Map<String, Object> variables) {
+        Map<String, Object> seen = new LinkedHashMap<>();
+        Object result = eval(a.text(), a.condition(), info, variables, seen);
+        if (PythonExpression.truthy(result)) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("assertion failed: `").append(a.text()).append('`');
+        if (a.message() != null) {
+            try {
+                sb.append(": AssertionError: ").append(PythonExpression.str(
+                    a.message().eval(name -> lookup(name, info, variables, new LinkedHashMap<>()))));
+            } catch (PythonExpression.EvalException e) {
+                sb.append(" (message failed: ").append(e.getMessage()).append(')');
+            }
+        }
+        if (!seen.isEmpty()) {
+            sb.append(" [");
+            seen.forEach((k, v) -> sb.append(sb.charAt(sb.length() - 1) == '[' ? "" : ", ").append(k)
+                .append('=').append(PythonExpression.str(v)));
+            sb.append(']');
+        }
+        throw new Failed(sb.toString());
+    }
+
+    /** Statements in the block (pass excluded). */
+    int size() {
+        return statements.size();
+    }
+
+    /** The names this block assigns, which later blocks of the script may read. */
+    Set<String> assigned() {
+        return assigned;
+    }
+
+    /** A variable (assigned earlier), a packetdrill constant, or a tcp_info field; all but constants are shown. */
+    private static Object lookup(String name, TcpInfo info, Map<String, Object> variables, Map<String, Object> seen) {
+        if (variables.containsKey(name)) {
+            Object v = variables.get(name);
+            seen.put(name, v);
+            return v;
+        }
         Long constant = CONSTANTS.get(name);
         if (constant != null) {
             return constant;
@@ -131,12 +311,12 @@ final class TcpInfoAssertions {
         return v;
     }
 
-    private static void checkName(String name) {
-        if (CONSTANTS.containsKey(name)) {
+    private static void checkName(String name, Set<String> known) {
+        if (known.contains(name) || CONSTANTS.containsKey(name)) {
             return;
         }
         if (!name.startsWith("tcpi_")) {
-            throw new Unsupported("python variable or name `" + name + "`");
+            throw new Unsupported("python variable or name `" + name + "` (never assigned before it is read)");
         }
         try {
             new TcpInfo().field(name);
@@ -150,7 +330,7 @@ final class TcpInfoAssertions {
     private static String describe(String statement) {
         String s = statement.trim();
         if (s.startsWith("print")) {
-            return "python print: `" + s + "`";
+            return "python print: `" + s + "` (only print(...) with positional arguments is supported)";
         }
         if (s.startsWith("import ") || s.startsWith("from ")) {
             return "python import: `" + s + "`";
@@ -158,8 +338,8 @@ final class TcpInfoAssertions {
         if (s.startsWith("def ") || s.startsWith("class ") || s.startsWith("lambda")) {
             return "python function definition: `" + s + "`";
         }
-        if (s.matches("(?s)[A-Za-z_][A-Za-z_0-9]*\\s*([-+*/%]|//)?=[^=].*")) {
-            return "python variable assignment: `" + s + "`";
+        if (hasLoneEquals(s)) {
+            return "python assignment to something other than a name: `" + s + "`";
         }
         return "python statement: `" + s + "`";
     }

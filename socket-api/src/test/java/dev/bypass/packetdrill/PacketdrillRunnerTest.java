@@ -48,16 +48,36 @@ class PacketdrillRunnerTest {
     void unknown_python_skips_naming_the_statement() {
         Result r = PacketdrillRunner.run(RUNNER_SCRIPTS.resolve("unknown-python.pkt"));
         assertEquals(Result.Status.SKIP, r.status(), r.message());
-        assertEquals("line 12: python print: `print(tcpi_snd_cwnd)`", r.reason());
+        assertEquals("line 12: python import: `import math`", r.reason());
     }
 
     @Test
     void the_runners_own_scripts_pass() {
         for (String name : List.of("passive-open-data-close.pkt", "active-open-nonblocking.pkt",
-            "active-open-timestamps.pkt", "closed-port-reset.pkt", "tcp-info-assertions.pkt")) {
+            "active-open-timestamps.pkt", "closed-port-reset.pkt", "tcp-info-assertions.pkt",
+            "python-variables.pkt")) {
             Result r = PacketdrillRunner.run(RUNNER_SCRIPTS.resolve(name));
             assertEquals(Result.Status.PASS, r.status(), name + ": " + r.message());
         }
+    }
+
+    @Test
+    void python_names_live_for_the_run_and_print_goes_to_the_trace() {
+        List<String> trace = new ArrayList<>();
+        Result r = PacketdrillRunner.run(RUNNER_SCRIPTS.resolve("python-variables.pkt"), trace::add);
+        assertEquals(Result.Status.PASS, r.status(), r.message());
+        assertTrue(trace.contains("python print:  0.020000 line 19: acked 1000 in 1 segment"), trace.toString());
+
+        // A later block that reads a name with a value that no longer holds fails, naming the value.
+        assertResult(run(PASSIVE_OPEN + """
+            +0 %{ cwnd = tcpi_snd_cwnd }%
+            +0 %{ assert cwnd == 11, cwnd }%
+            """), Result.Status.FAIL, "t.pkt:10: assertion failed: `cwnd == 11`: AssertionError: 10 [cwnd=10]");
+        // A name read before any block assigned it skips the script before it runs, naming the line.
+        assertResult(run(PASSIVE_OPEN + """
+            +0 %{ assert cwnd == 10 }%
+            +0 %{ cwnd = tcpi_snd_cwnd }%
+            """), Result.Status.SKIP, "line 9: python variable or name `cwnd`");
     }
 
     @Test

@@ -3,13 +3,18 @@ package dev.bypass.packetdrill;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.bypass.stack.TcpInfo;
 import dev.bypass.stack.TcpState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The assert-only subset of Python, evaluated over a TcpInfo. */
+/** The small subset of Python (asserts, assignments to names, print) evaluated over a TcpInfo. */
 class TcpInfoAssertionsTest {
     private static TcpInfo info() {
         TcpInfo i = new TcpInfo();
@@ -86,11 +91,66 @@ class TcpInfoAssertionsTest {
     }
 
     @Test
-    void anything_but_asserts_on_known_fields_is_unsupported() {
-        assertTrue(unsupported("print(tcpi_snd_cwnd)").startsWith("python print"));
+    void assigned_names_keep_their_value_for_later_blocks() {
+        Map<String, Object> variables = new HashMap<>();
+        TcpInfoAssertions first = TcpInfoAssertions.parse("""
+            TCP_INFINITE_SSTHRESH = 0x7fffffff
+            cwnd_before = tcpi_snd_cwnd * 2; cwnd_before += 1
+            assert cwnd_before == 21, cwnd_before
+            """);
+        assertEquals(Set.of("TCP_INFINITE_SSTHRESH", "cwnd_before"), first.assigned());
+        first.run(info(), variables, line -> fail("printed " + line));
+        assertEquals(Map.of("TCP_INFINITE_SSTHRESH", 0x7fffffffL, "cwnd_before", 21L), variables);
+
+        // A later block sees them; the value is the one computed when the first block ran.
+        TcpInfo later = info();
+        later.sndCwnd = 30;
+        TcpInfoAssertions.parse("assert tcpi_snd_ssthresh == TCP_INFINITE_SSTHRESH and cwnd_before == 21",
+            variables.keySet()).run(later, variables, line -> { });
+        String m = assertThrows(TcpInfoAssertions.Failed.class, () -> TcpInfoAssertions.parse(
+            "assert tcpi_snd_cwnd < cwnd_before, 'grew'", variables.keySet()).run(later, variables, line -> { }))
+            .getMessage();
+        assertEquals("assertion failed: `tcpi_snd_cwnd < cwnd_before`: AssertionError: grew"
+            + " [tcpi_snd_cwnd=30, cwnd_before=21]", m);
+
+        // Assignment rebinds; a name never assigned before the block is not known to it.
+        TcpInfoAssertions.parse("cwnd_before = 'text'", variables.keySet()).run(later, variables, line -> { });
+        assertEquals("text", variables.get("cwnd_before"));
+        assertTrue(unsupported("assert cwnd_before == 21").contains("`cwnd_before` (never assigned"));
+    }
+
+    @Test
+    void a_name_must_be_assigned_before_it_is_read() {
+        assertTrue(unsupported("assert x == 1; x = 1").contains("`x`"));
+        assertTrue(unsupported("x += 1").contains("`x`"));
+        assertEquals(2, TcpInfoAssertions.parse("x = 1; assert x == 1").size());
+        assertTrue(fails("x = tcpi_snd_cwnd // 0").contains("error evaluating `x = tcpi_snd_cwnd // 0`"));
+    }
+
+    @Test
+    void print_writes_pythons_str_of_each_argument() {
+        List<String> printed = new ArrayList<>();
+        TcpInfoAssertions.parse("""
+            print(tcpi_snd_cwnd)
+            print('cwnd', tcpi_snd_cwnd, 2.0, True, (1, 'a')); print ()
+            x = 3; print('x=%d' % x)
+            """).run(info(), new HashMap<>(), printed::add);
+        assertEquals(List.of("10", "cwnd 10 2.0 True (1, 'a')", "", "x=3"), printed);
+    }
+
+    @Test
+    void anything_outside_the_subset_is_unsupported_and_named() {
+        assertTrue(unsupported("print(tcpi_snd_cwnd, sep=',')").startsWith("python print with keyword arguments"));
+        assertTrue(unsupported("print tcpi_snd_cwnd").startsWith("python print"));
+        assertTrue(unsupported("print(tcpi_snd_cwnd) + 1").startsWith("python print"));
+        assertTrue(unsupported("a = b = 1").startsWith("python chained assignment"));
+        assertTrue(unsupported("a, b = 1, 2").startsWith("python assignment to something other than a name"));
+        assertTrue(unsupported("x[0] = 1").startsWith("python assignment to something other than a name"));
+        assertTrue(unsupported("tcpi_snd_cwnd = 3").startsWith("python assignment to the tcp_info field"));
+        assertTrue(unsupported("None = 3").startsWith("python assignment to the reserved name"));
+        assertTrue(unsupported("x = len(tcpi_snd_cwnd)").contains("function len()"));
+        assertTrue(unsupported("tcpi_snd_cwnd == 10").startsWith("python statement"));
         assertTrue(unsupported("import os").startsWith("python import"));
-        assertTrue(unsupported("cwnd = 10").startsWith("python variable assignment"));
-        assertTrue(unsupported("cwnd += 10").startsWith("python variable assignment"));
         assertTrue(unsupported("def f(): pass").startsWith("python function definition"));
         assertTrue(unsupported("assert cwnd == 10").contains("`cwnd`"));
         assertTrue(unsupported("assert tcpi_wobble == 1").contains("tcpi_wobble"));

@@ -9,6 +9,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Where the default differs from the RFC's: RTO minimum 200 ms (RFC 6298 says 1 s; Linux uses 200 ms);
  * initial window 10 segments (RFC 6928); TIME-WAIT 60 s (2*MSL with Linux's 30 s MSL); delayed ACK
  * 40 ms (Linux's minimum; RFC 9293 allows up to 500 ms).
+ *
+ * <p>{@link #linux()} is Linux's own defaults, knob by knob. {@link #DEFAULT} differs from it in three
+ * knobs only: buffers of 256 KiB each way (Linux's autotuning ceilings are 6 MiB and 4 MiB), a listen
+ * backlog of 128 (Linux's {@code somaxconn} is 4096) and a challenge-ACK interval of 10 ms (Linux's
+ * {@code tcp_invalid_ratelimit} is 500 ms). The README's "The Linux profile" says why, and lists the Linux
+ * behaviours bypass does not model.
  */
 public record TcpConfig(
     int sendBufferBytes,
@@ -102,6 +108,72 @@ public record TcpConfig(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Linux's TCP defaults: what a Linux 6.x kernel does before any sysctl or socket option is changed, for
+     * services tuned on Linux. The receive buffer is 6 MiB, Linux's {@code tcp_rmem[2]} up to 6.15 (6.16
+     * raised it to 32 MiB; set {@code receiveBufferBytes} for that).
+     *
+     * <p>Select it with {@code StackConfig.builder().tcp(TcpConfig.linux())}, or per socket with
+     * {@code tcp().connect(..., TcpConfig.linux())}. Listening sockets should take {@link #linuxListener()}
+     * (Linux retries SYN-ACKs fewer times than SYNs).
+     */
+    public static TcpConfig linux() {
+        return linuxBuilder().build();
+    }
+
+    /**
+     * {@link #linux()} for a listening socket: as Linux, SYN-ACKs are retransmitted
+     * {@code tcp_synack_retries} = 5 times (bypass has one knob, {@code synRetries}, for SYNs and SYN-ACKs).
+     * Use it with {@code tcp().listen(port, backlog, TcpConfig.linuxListener())}.
+     */
+    public static TcpConfig linuxListener() {
+        return linuxBuilder().synRetries(5).build();
+    }
+
+    /**
+     * Linux's defaults as a builder, to adjust. Every knob Linux has is set here explicitly (so a change to
+     * bypass's own defaults never moves the Linux profile); knobs Linux lacks ({@code maxOutOfOrderRanges},
+     * {@code maxConnections}) keep bypass's defaults. Linux has no single number for its autotuned buffers:
+     * their ceilings are taken, which also gives Linux's window scale.
+     */
+    public static Builder linuxBuilder() {
+        return new Builder()
+            .initialWindowSegments(10)                              // TCP_INIT_CWND (RFC 6928)
+            .rtoInitialNs(TimeUnit.SECONDS.toNanos(1))              // TCP_TIMEOUT_INIT
+            .rtoMinNs(TimeUnit.MILLISECONDS.toNanos(200))           // TCP_RTO_MIN, tcp_rto_min_us
+            .rtoMaxNs(TimeUnit.SECONDS.toNanos(120))                // TCP_RTO_MAX, tcp_rto_max_ms
+            .synRetries(6)                                          // tcp_syn_retries
+            .maxRetransmissions(15)                                 // tcp_retries2
+            .delayedAck(true)
+            .delayedAckNs(TimeUnit.MILLISECONDS.toNanos(40))        // TCP_ATO_MIN (TCP_DELACK_MIN)
+            .timeWaitNs(TimeUnit.SECONDS.toNanos(60))               // TCP_TIMEWAIT_LEN
+            .finWait2TimeoutNs(TimeUnit.SECONDS.toNanos(60))        // tcp_fin_timeout
+            .keepAlive(false)                                       // SO_KEEPALIVE unset
+            .keepAliveIdleNs(TimeUnit.SECONDS.toNanos(7200))        // tcp_keepalive_time
+            .keepAliveIntervalNs(TimeUnit.SECONDS.toNanos(75))      // tcp_keepalive_intvl
+            .keepAliveProbes(9)                                     // tcp_keepalive_probes
+            .noDelay(false)                                         // TCP_NODELAY unset: Nagle on
+            .windowScaling(true)                                    // tcp_window_scaling
+            .timestamps(true)                                       // tcp_timestamps
+            .receiveBufferBytes(6 * 1024 * 1024)                    // tcp_rmem[2] up to 6.15 (32 MiB from 6.16)
+            .sendBufferBytes(4 * 1024 * 1024)                       // tcp_wmem[2] = 4194304
+            .listenBacklog(4096)                                    // net.core.somaxconn
+            .ephemeralPorts(32768, 60999)                           // ip_local_port_range
+            .challengeAckIntervalNs(TimeUnit.MILLISECONDS.toNanos(500)) // tcp_invalid_ratelimit
+            .tso(true)                                              // GSO/TSO always used
+            .congestionControl(Cubic.NAME)                          // tcp_congestion_control
+            .sack(true)                                             // tcp_sack
+            .dsack(true)                                            // tcp_dsack
+            .rack(true)                                             // tcp_recovery = 1
+            .tailLossProbe(true)                                    // tcp_early_retrans = 3
+            .frto(true)                                             // tcp_frto = 2
+            .reordering(3)                                          // tcp_reordering
+            .slowStartAfterIdle(true)                               // tcp_slow_start_after_idle
+            .tsoWinDivisor(3)                                       // tcp_tso_win_divisor
+            .minTsoSegments(2)                                      // tcp_min_tso_segs
+            .maxSegmentSize(0);                                     // no TCP_MAXSEG clamp
     }
 
     public Builder toBuilder() {
@@ -378,13 +450,19 @@ public record TcpConfig(
             return this;
         }
 
-        /** TSO deferral: send a partial super-segment once it fills 1/N of the window (Linux {@code tcp_tso_win_divisor}; 0 never defers). */
+        /**
+         * TSO deferral: send a partial super-segment once it fills 1/N of the window (Linux
+         * {@code tcp_tso_win_divisor}; 0 never defers). Not used yet: the stack does not defer.
+         */
         public Builder tsoWinDivisor(int v) {
             tsoWinDivisor = v;
             return this;
         }
 
-        /** Smallest TSO autosize goal in segments (Linux {@code tcp_min_tso_segs}). */
+        /**
+         * Smallest TSO autosize goal in segments (Linux {@code tcp_min_tso_segs}). Not used yet: the stack does
+         * not autosize super-segments.
+         */
         public Builder minTsoSegments(int v) {
             minTsoSegments = v;
             return this;
