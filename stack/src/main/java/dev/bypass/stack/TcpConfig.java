@@ -460,8 +460,9 @@ public record TcpConfig(
         }
 
         /**
-         * Smallest TSO autosize goal in segments (Linux {@code tcp_min_tso_segs}). Not used yet: the stack does
-         * not autosize super-segments.
+         * Smallest super-segment in segments (Linux {@code tcp_min_tso_segs}). Super-segments are sized as Linux's
+         * TSO autosizing: about 1 ms of the pacing rate (twice cwnd / SRTT in slow start, 1.2 times after), plus
+         * a share of the device's limit on paths with a min RTT below 512 us, and never fewer than this.
          */
         public Builder minTsoSegments(int v) {
             minTsoSegments = v;
