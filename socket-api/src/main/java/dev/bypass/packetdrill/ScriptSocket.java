@@ -27,7 +27,10 @@ final class ScriptSocket {
     boolean shutWrite;
     /** SO_LINGER {onoff=1, linger=0}: close() resets. */
     boolean lingerAbort;
-    /** SO_SNDBUF / SO_RCVBUF as getsockopt reports them (Linux doubles the value set); 0 if never set. */
+    /**
+     * SO_SNDBUF / SO_RCVBUF as getsockopt reports them (Linux doubles the value set); 0 if never set. The send
+     * buffer is also the connection's send buffer limit, set at connect or accept if the socket was not open.
+     */
     int sendBuffer;
     int receiveBuffer;
     boolean reuseAddress;

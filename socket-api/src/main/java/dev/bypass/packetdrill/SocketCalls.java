@@ -21,9 +21,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * non-blocking ones return {@code -1 EAGAIN} / {@code EINPROGRESS} as Linux does. Data written is zeros,
  * as packetdrill's buffers are.
  *
- * <p>Socket options become the {@link TcpConfig} passed to {@code listen} or {@code connect}; those bypass
- * cannot honour (TCP_CORK, TCP_QUICKACK, MSG_MORE, zerocopy, MD5, Fast Open, ...) skip the script, naming
- * them.
+ * <p>Socket options become the {@link TcpConfig} passed to {@code listen} or {@code connect}, and on an open
+ * connection go to its setters (TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, SO_SNDBUF,
+ * SO_RCVBUF); those bypass cannot honour (TCP_CORK, TCP_QUICKACK, MSG_MORE, zerocopy, MD5, Fast Open, ...)
+ * skip the script, naming them.
  */
 final class SocketCalls {
     /** What a call returned: its value, and errno when it failed; {@code mismatch} for out-values that differ. */
@@ -325,6 +326,9 @@ final class SocketCalls {
             accepted.reuseAddress = sock.reuseAddress;
             accepted.sendBuffer = sock.sendBuffer;
             accepted.receiveBuffer = sock.receiveBuffer;
+            if (sock.sendBuffer != 0) {
+                c.sendBufferBytes(sock.sendBuffer);
+            }
             child.socket = accepted;
             fds.put(fd, accepted);
             return Outcome.ok(fd);
@@ -350,6 +354,9 @@ final class SocketCalls {
                     int localPort = sock.bound ? run.options().bindPort() : 0;
                     sock.connection = run.tcp().connect(ScriptRun.REMOTE_ADDRESS, run.options().connectPort(),
                         localPort, config);
+                    if (sock.sendBuffer != 0) {
+                        sock.connection.sendBufferBytes(sock.sendBuffer);
+                    }
                     if (sock.tested.state == TestedConnection.State.NEW) {
                         sock.tested.state = TestedConnection.State.ACTIVE_CONNECTING;
                         sock.tested.remotePort = run.options().connectPort();
@@ -437,6 +444,8 @@ final class SocketCalls {
         boolean dontWait = (flags & Linux.MSG_DONTWAIT) != 0;
         return new Call() {
             private long written;
+            /** The send buffer stopped this write: it sleeps until the buffer is writable (sk_stream_wait_memory). */
+            private boolean waiting;
 
             @Override
             public Outcome attempt() {
@@ -459,6 +468,10 @@ final class SocketCalls {
                 if (!canStillSend(c)) {
                     return written > 0 ? Outcome.ok(written) : Outcome.error(Linux.EPIPE);
                 }
+                if (waiting && !c.writable()) {
+                    return null; // Linux wakes the writer only once sk_stream_write_space finds room enough
+                }
+                waiting = false;
                 while (written < count) {
                     int n = c.write(zeros, 0, (int) Math.min(count - written, zeros.capacity()));
                     if (n <= 0) {
@@ -472,6 +485,7 @@ final class SocketCalls {
                 if (sock.nonBlocking || dontWait) {
                     return written > 0 ? Outcome.ok(written) : Outcome.error(Linux.EAGAIN);
                 }
+                waiting = true;
                 return null;
             }
         };
@@ -628,17 +642,18 @@ final class SocketCalls {
             throw new ScriptSkip(why);
         }
         return () -> {
-            setOption(sock, level, name, value);
-            return Outcome.ok(0);
+            int errno = setOption(sock, level, name, value);
+            return errno == 0 ? Outcome.ok(0) : Outcome.error(errno);
         };
     }
 
-    private void setOption(ScriptSocket sock, int level, int name, Expr value) {
+    /** Applies a socket option; returns 0 or the errno Linux fails the call with. */
+    private int setOption(ScriptSocket sock, int level, int name, Expr value) {
         TcpConnection c = sock.connection;
         if (level == Linux.SOL_IP) {
             run.note("setsockopt(" + optionName(level, name) + ") accepted but not applied: packetdrill checks no IP"
                 + " header field it changes unless a packet line asks");
-            return;
+            return 0;
         }
         if (level == Linux.SOL_SOCKET && name == Linux.SO_LINGER) {
             long[] linger = linger(value);
@@ -646,7 +661,7 @@ final class SocketCalls {
                 throw new ScriptSkip("SO_LINGER with a timeout (blocking close) is not supported by the bypass runner");
             }
             sock.lingerAbort = linger[0] != 0;
-            return;
+            return 0;
         }
         if (level == Linux.SOL_TCP && name == Linux.TCP_CONGESTION) {
             if (!(value instanceof Expr.Str str)) {
@@ -660,7 +675,7 @@ final class SocketCalls {
             }
             sock.options.congestionControl(str.value());
             applyToListener(sock);
-            return;
+            return 0;
         }
         long v = bracketed(value);
         if (level == Linux.SOL_SOCKET) {
@@ -674,29 +689,27 @@ final class SocketCalls {
                     applyToListener(sock);
                 }
                 case Linux.SO_SNDBUF -> {
+                    // Linux keeps twice the value asked (sk_sndbuf), which getsockopt reports; bypass limits the
+                    // connection's queue to it (at connect or accept if the socket is not open yet).
                     sock.sendBuffer = (int) Math.max(2 * Math.min(v, WMEM_MAX), 4608);
                     if (c != null) {
-                        run.note("SO_SNDBUF " + v + " on an open connection: bypass keeps the connection's send buffer"
-                            + " (TcpConnection has no setter); getsockopt reports Linux's " + sock.sendBuffer);
-                    } else {
-                        sock.options.sendBufferBytes(sock.sendBuffer);
-                        applyToListener(sock);
+                        c.sendBufferBytes(sock.sendBuffer);
                     }
                 }
                 case Linux.SO_RCVBUF -> {
                     sock.receiveBuffer = (int) Math.max(2 * Math.min(v, RMEM_MAX), 2304);
+                    // Linux doubles the value for overhead and advertises about half: the window is ~v.
+                    int window = (int) Math.max(Math.min(v, RMEM_MAX), 1152);
                     if (c != null) {
-                        run.note("SO_RCVBUF " + v + " on an open connection: bypass keeps the connection's receive"
-                            + " buffer (TcpConnection has no setter)");
+                        c.receiveBufferBytes(window);
                     } else {
-                        // Linux doubles the value for overhead and advertises about half: the window is ~v.
-                        sock.options.receiveBufferBytes((int) Math.max(Math.min(v, RMEM_MAX), 1152));
+                        sock.options.receiveBufferBytes(window);
                         applyToListener(sock);
                     }
                 }
                 default -> throw new IllegalStateException("option " + name);
             }
-            return;
+            return 0;
         }
         switch (name) {
             case Linux.TCP_NODELAY -> {
@@ -716,17 +729,31 @@ final class SocketCalls {
                 sock.options.maxSegmentSize((int) v);
                 applyToListener(sock);
             }
-            case Linux.TCP_KEEPIDLE, Linux.TCP_KEEPINTVL, Linux.TCP_KEEPCNT -> {
-                if (c != null) {
-                    throw new ScriptSkip(optionName(level, name) + " on an open connection: bypass sets keepalive"
-                        + " times at open only");
+            case Linux.TCP_KEEPIDLE, Linux.TCP_KEEPINTVL -> {
+                if (v < 1 || v > TcpConnection.MAX_KEEPALIVE_SECONDS) {
+                    return Linux.EINVAL;
                 }
+                long ns = v * 1_000_000_000L;
                 if (name == Linux.TCP_KEEPIDLE) {
-                    sock.options.keepAliveIdleNs(v * 1_000_000_000L);
-                } else if (name == Linux.TCP_KEEPINTVL) {
-                    sock.options.keepAliveIntervalNs(v * 1_000_000_000L);
+                    sock.options.keepAliveIdleNs(ns);
+                    if (c != null) {
+                        c.keepAliveIdleNs(ns);
+                    }
                 } else {
-                    sock.options.keepAliveProbes((int) v);
+                    sock.options.keepAliveIntervalNs(ns);
+                    if (c != null) {
+                        c.keepAliveIntervalNs(ns);
+                    }
+                }
+                applyToListener(sock);
+            }
+            case Linux.TCP_KEEPCNT -> {
+                if (v < 1 || v > TcpConnection.MAX_KEEPALIVE_PROBES) {
+                    return Linux.EINVAL;
+                }
+                sock.options.keepAliveProbes((int) v);
+                if (c != null) {
+                    c.keepAliveProbes((int) v);
                 }
                 applyToListener(sock);
             }
@@ -738,6 +765,7 @@ final class SocketCalls {
             }
             default -> throw new IllegalStateException("option " + name);
         }
+        return 0;
     }
 
     /** Options set on a listening socket apply to the connections it accepts from now on (Linux: at SYN). */
@@ -768,7 +796,7 @@ final class SocketCalls {
             if (level == Linux.SOL_SOCKET) {
                 actual = switch (name) {
                     case Linux.SO_REUSEADDR, Linux.SO_REUSEPORT -> sock.reuseAddress ? 1 : 0;
-                    case Linux.SO_KEEPALIVE -> sock.options.build().keepAlive() ? 1 : 0;
+                    case Linux.SO_KEEPALIVE -> (c != null ? c.keepAlive() : sock.options.build().keepAlive()) ? 1 : 0;
                     case Linux.SO_SNDBUF -> {
                         if (sock.sendBuffer == 0) {
                             throw new ScriptSkip("getsockopt(SO_SNDBUF) before setsockopt: Linux's autotuned size is"
@@ -796,9 +824,11 @@ final class SocketCalls {
                 actual = switch (name) {
                     case Linux.TCP_NODELAY -> (c != null ? c.noDelay() : sock.options.build().noDelay()) ? 1 : 0;
                     case Linux.TCP_MAXSEG -> maxSegment(sock);
-                    case Linux.TCP_KEEPIDLE -> sock.options.build().keepAliveIdleNs() / 1_000_000_000L;
-                    case Linux.TCP_KEEPINTVL -> sock.options.build().keepAliveIntervalNs() / 1_000_000_000L;
-                    case Linux.TCP_KEEPCNT -> sock.options.build().keepAliveProbes();
+                    case Linux.TCP_KEEPIDLE -> (c != null ? c.keepAliveIdleNs() : sock.options.build()
+                        .keepAliveIdleNs()) / 1_000_000_000L;
+                    case Linux.TCP_KEEPINTVL -> (c != null ? c.keepAliveIntervalNs() : sock.options.build()
+                        .keepAliveIntervalNs()) / 1_000_000_000L;
+                    case Linux.TCP_KEEPCNT -> c != null ? c.keepAliveProbes() : sock.options.build().keepAliveProbes();
                     case Linux.TCP_SYNCNT -> sock.synCount > 0 ? sock.synCount : run.profile().synRetries();
                     case Linux.TCP_INFO -> tcpInfoHead(c);
                     default -> throw new IllegalStateException("option " + name);
@@ -919,14 +949,8 @@ final class SocketCalls {
             if (c.readableBytes() > 0) {
                 mask |= Linux.POLLIN | Linux.POLLRDNORM;
             }
-            if (sendShut) {
+            if (sendShut || c.writable()) {
                 mask |= Linux.POLLOUT | Linux.POLLWRNORM;
-            } else {
-                TcpInfo info = c.info(new TcpInfo());
-                long queued = (long) info.unackedBytes + info.notSentBytes;
-                if (c.writableBytes() >= queued / 2 && c.writableBytes() > 0) {
-                    mask |= Linux.POLLOUT | Linux.POLLWRNORM;
-                }
             }
         }
         if (sock.pendingError() != 0) {

@@ -66,6 +66,20 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final int TIMER_REORDER = 3;
     /** Linux's TCP_TIMEOUT_MIN_US: slack added to the TLP and RACK timers. */
     private static final long TIMEOUT_MIN_US = 2_000;
+    /** Linux's MAX_TCP_KEEPIDLE and MAX_TCP_KEEPINTVL: the longest keepalive idle time and interval, seconds. */
+    public static final int MAX_KEEPALIVE_SECONDS = 32767;
+    /** Linux's MAX_TCP_KEEPCNT: the most keepalive probes before the connection is dropped. */
+    public static final int MAX_KEEPALIVE_PROBES = 127;
+    private static final long NS_PER_SECOND = 1_000_000_000L;
+    // How much new data sendNewData sends.
+    /** Nothing now (a piece a write completed waits for the next output). */
+    private static final int SEND_NOTHING = -1;
+    /** As much as the windows, Nagle and the congestion window allow (Linux tcp_write_xmit). */
+    private static final int SEND_ALL = 0;
+    /** One (super-)segment: a piece completed inside a write leaves at once (Linux tcp_push_one). */
+    private static final int SEND_ONE = 1;
+    /** One segment whatever the congestion window: a tail-loss probe. */
+    private static final int SEND_PROBE = 2;
 
     // ACK flags, as Linux's FLAG_* in tcp_input.c.
     private static final int FLAG_DATA = 1;
@@ -137,7 +151,12 @@ public final class TcpConnection implements TimerQueue.Owner {
     // ---- data
     private TcpSendBuffer send;
     private TcpReceiveBuffer receive;
+    /** The receive buffer: the most the window offers. At most the ring's size, fixed at open. */
     private int receiveBufferBytes;
+    /**
+     * The send buffer limit (Linux sk_sndbuf): a write starts a new piece of data only while fewer bytes are
+     * queued. The ring ({@code send.capacity()}, fixed at open) is the ceiling.
+     */
     private int sendBufferBytes;
     private boolean finQueued;
     private int finSeq;
@@ -251,7 +270,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private int retries;
     private int persistProbes;
     private int persistUnanswered;
-    private int keepaliveProbes;
+    /** Keepalive probes sent and not answered (Linux icsk_probes_out). */
+    private int keepaliveUnanswered;
     private long lastSendNs;
     private long lastReceiveNs;
     private long lastChallengeAckNs = Long.MIN_VALUE / 2;
@@ -290,6 +310,10 @@ public final class TcpConnection implements TimerQueue.Owner {
     // ---- per-connection switches
     private boolean noDelay;
     private boolean keepAlive;
+    /** Linux TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT: idle time before the first probe, between probes, probes. */
+    private long keepAliveIdleNs;
+    private long keepAliveIntervalNs;
+    private int keepAliveProbes;
 
     // ---- events for the handler
     private TcpHandler handler;
@@ -402,7 +426,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         retries = 0;
         persistProbes = 0;
         persistUnanswered = 0;
-        keepaliveProbes = 0;
+        keepaliveUnanswered = 0;
         lastSendNs = lastReceiveNs = stack.nowNs();
         lastChallengeAckNs = stack.nowNs() - config.challengeAckIntervalNs();
         lastOutOfWindowAckNs = lastChallengeAckNs;
@@ -418,6 +442,9 @@ public final class TcpConnection implements TimerQueue.Owner {
         rcvMss = 0;
         noDelay = config.noDelay();
         keepAlive = config.keepAlive();
+        keepAliveIdleNs = config.keepAliveIdleNs();
+        keepAliveIntervalNs = config.keepAliveIntervalNs();
+        keepAliveProbes = config.keepAliveProbes();
         handler = null;
         events = 0;
         freeAfterDispatch = false;
@@ -548,7 +575,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         retransmitAt = Deadlines.NONE;
         retransmitKind = TIMER_RTO;
         setState(TcpState.ESTABLISHED);
-        armKeepalive(nowNs);
+        armKeepalive();
         if (active) {
             raise(EVENT_CONNECTED);
         } else if (listener != null && listener.isClosed()) {
@@ -567,59 +594,113 @@ public final class TcpConnection implements TimerQueue.Owner {
     // =============================================================================================
 
     /**
-     * Queues up to {@code length} bytes for sending and returns how many fit in the send buffer (0 when
-     * it is full: {@link TcpHandler#onWritable} follows when room frees). Data waits until the handshake
-     * completes.
+     * Queues up to {@code length} bytes for sending and returns how many the send buffer took (0 when it
+     * takes none: {@link TcpHandler#onWritable} follows once it has room again, see {@link #writable()}).
+     * Data waits until the handshake completes.
+     *
+     * <p>As Linux's tcp_sendmsg, the write is cut into pieces of the size goal (Linux's skbs): it first fills
+     * the unsent tail piece, and a new piece starts only while fewer bytes than the send buffer limit
+     * ({@link #sendBufferBytes(int)}) are queued, so the queue may pass the limit by up to a piece. A piece
+     * that completes while more of the write follows is sent at once: all the windows allow when it completes
+     * more than half the peer's largest window since the last push (forced_push, which also marks PSH), else
+     * one super-segment when it is the first unsent data (tcp_push_one); what it leaves unsent is the tail the
+     * write fills next. The last byte of every write is pushed.
      */
     public int write(DirectBuffer source, int offset, int length) {
         checkWritable();
-        int before = dataEnd();
-        int n = send.write(source, offset, length);
-        if (n < length) {
-            writeBlocked = true;
-        }
-        if (n > 0) {
-            notePush(before, n);
-        }
-        if (n > 0 && state.isSynchronized()) {
-            tcp.markOutput(this);
-        }
-        return n;
-    }
-
-    /**
-     * Linux tcp_sendmsg's PSH rules for a write of {@code length} bytes from {@code start}: data appended to
-     * an unsent tail that has room joins it (its push moves to the new end); the write is cut into pieces of
-     * the size goal, and a piece that completes more than half the peer's largest window since the last
-     * push is pushed (forced_push); the last byte of every write is pushed.
-     */
-    private void notePush(int start, int length) {
+        int start = dataEnd();
         if (!pushStarted) {
             pushStarted = true;
             pushedSeq = tailSkbStart = start;
         }
         int goal = sizeGoal();
-        int tail = Seq.gt(sndMax, tailSkbStart) ? sndMax : tailSkbStart;
-        if (Seq.lt(tail, start) && start - tail < goal) {
-            if (pushMarkCount > 0 && lastPushMark() == start) {
-                pushMarkCount--; // the write joins the unsent tail: its push moves to the new end
+        int copied = 0;
+        while (copied < length) {
+            int from = dataEnd();
+            int writeEnd = from + (length - copied);
+            int bound = from + Math.min(length - copied, send.free());
+            int tail = unsentTailStart();
+            boolean newPiece = !Seq.lt(tail, from) || from - tail >= goal;
+            boolean joining = !newPiece;
+            // Walk the pieces this pass fills; stop early where a completed piece is to go out at once.
+            int seq = from;
+            int push = SEND_NOTHING;
+            while (seq != bound) {
+                if (newPiece) {
+                    if (send.size() + (seq - from) >= sendBufferBytes) {
+                        break; // Linux sk_stream_memory_free: no new piece at the send buffer limit
+                    }
+                    tail = seq;
+                }
+                seq += Math.min(bound - seq, goal - (seq - tail));
+                if (joining) {
+                    joining = false;
+                    movePushMark(from, seq); // the tail piece's push (a PSH on Linux's skb) moves to its new end
+                }
+                newPiece = seq - tail >= goal;
+                if (newPiece && seq != writeEnd) {
+                    push = pushOfCompletedPiece(tail, seq);
+                    if (push != SEND_NOTHING) {
+                        break;
+                    }
+                }
             }
-        } else {
-            tail = start;
+            int n = seq - from;
+            if (n == 0) {
+                break;
+            }
+            send.write(source, offset + copied, n);
+            copied += n;
+            tailSkbStart = tail;
+            if (push == SEND_NOTHING) {
+                break; // the write's end, the send buffer limit or the ring stopped this pass
+            }
+            sendNewData(stack.nowNs(), push);
+            updateTimer();
         }
-        int seq = start;
-        int end = start + length;
-        while (seq != end) {
-            if (seq - tail >= goal) {
-                tail = seq;
+        if (copied < length) {
+            writeBlocked = true;
+        }
+        if (copied > 0) {
+            int end = start + copied;
+            if (pushMarkCount > 0 && lastPushMark() == end) {
+                pushedSeq = end; // the tail's push moved here already
+            } else {
+                addPushMark(end);
             }
-            seq += Math.min(end - seq, goal - (seq - tail));
-            if (seq != end && seq - tail >= goal && Seq.gt(seq, pushedSeq + (maxSndWnd >> 1))) {
-                addPushMark(seq);
+            if (state.isSynchronized()) {
+                tcp.markOutput(this);
             }
         }
-        addPushMark(end);
-        tailSkbStart = end - tail >= goal ? end : tail;
+        return copied;
+    }
+
+    /** Where the unsent tail piece starts: the piece later writes join, less what has been sent of it. */
+    private int unsentTailStart() {
+        return Seq.gt(sndMax, tailSkbStart) ? sndMax : tailSkbStart;
+    }
+
+    /**
+     * Linux tcp_sendmsg on a piece [{@code pieceStart}, {@code pieceEnd}) a write completed with more to come:
+     * past half the peer's largest window since the last push it is a forced push (PSH marked, then all the
+     * windows allow is sent); as the first unsent data it goes alone (tcp_push_one). Returns what to send now,
+     * SEND_NOTHING if the piece waits (or the connection cannot send now).
+     */
+    private int pushOfCompletedPiece(int pieceStart, int pieceEnd) {
+        int push = SEND_NOTHING;
+        if (Seq.gt(pieceEnd, pushedSeq + (maxSndWnd >> 1))) {
+            addPushMark(pieceEnd);
+            push = SEND_ALL;
+        } else if (pieceStart == sndMax) {
+            push = SEND_ONE;
+        }
+        return canPushInWrite() ? push : SEND_NOTHING;
+    }
+
+    /** A piece completed inside a write may go out now: the connection sends, and no loss repair waits. */
+    private boolean canPushInWrite() {
+        return (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) && smss > 0 && board.lostOut == 0
+            && !frtoSendNew;
     }
 
     private void addPushMark(int seq) {
@@ -630,6 +711,13 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         pushMarks[(pushMarkHead + pushMarkCount) % MAX_PUSH_MARKS] = seq;
         pushMarkCount++;
+    }
+
+    /** The last push mark, if it is at {@code from}, moves to {@code to} (data joined the piece it ends). */
+    private void movePushMark(int from, int to) {
+        if (pushMarkCount > 0 && lastPushMark() == from) {
+            pushMarks[(pushMarkHead + pushMarkCount - 1) % MAX_PUSH_MARKS] = to;
+        }
     }
 
     private int lastPushMark() {
@@ -651,7 +739,9 @@ public final class TcpConnection implements TimerQueue.Owner {
      */
     private int sizeGoal() {
         int mss = smss > 0 ? smss : DEFAULT_RCV_MSS;
-        int goal = smss > 0 ? tsoLimit() : mss;
+        // Linux tcp_xmit_size_goal: the device's (or GSO's) limit, not the autosized burst (tcp_tso_autosize
+        // splits the pieces later, when they are sent).
+        int goal = smss > 0 && config.tso() ? tcp.maxTsoPayload(smss) : mss;
         if (goal <= mss) {
             return mss;
         }
@@ -686,9 +776,34 @@ public final class TcpConnection implements TimerQueue.Owner {
         return receive == null ? 0 : receive.readable();
     }
 
-    /** Bytes that {@link #write} would accept now. */
+    /**
+     * An upper bound on the bytes {@link #write} accepts now: 0 when it accepts none, else the room in the
+     * buffer. It is exact unless the send buffer limit was lowered ({@link #sendBufferBytes(int)}); then a
+     * write stops earlier, at the limit (see {@link #write}).
+     */
     public int writableBytes() {
-        return send == null || finQueued ? 0 : send.free();
+        if (send == null || finQueued) {
+            return 0;
+        }
+        if (send.size() < sendBufferBytes) {
+            return send.free();
+        }
+        int dataEnd = dataEnd();
+        int tail = unsentTailStart();
+        return Seq.lt(tail, dataEnd) && dataEnd - tail < sizeGoal() ? send.free() : 0;
+    }
+
+    /**
+     * True when the send buffer has room enough to wake a writer it stopped (Linux sk_stream_is_writeable, what
+     * makes poll report POLLOUT): fewer bytes than the limit are queued and the free space is at least half of
+     * them. {@link TcpHandler#onWritable} follows a short write once this holds.
+     */
+    public boolean writable() {
+        if (send == null || finQueued || send.free() == 0) {
+            return false;
+        }
+        int queued = send.size();
+        return queued < sendBufferBytes && sendBufferBytes - queued >= queued >> 1;
     }
 
     /** True once the peer's FIN has arrived (read returns -1 after the remaining bytes). */
@@ -777,6 +892,14 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
+    /** Linux sk_stream_write_space: a writer the buffer stopped hears of room once {@link #writable()} holds. */
+    private void wakeWriter() {
+        if (writeBlocked && writable()) {
+            writeBlocked = false;
+            raise(EVENT_WRITABLE);
+        }
+    }
+
     private void checkWritable() {
         if (appClosed) {
             throw new IllegalStateException("write on a closed connection " + this);
@@ -815,10 +938,141 @@ public final class TcpConnection implements TimerQueue.Owner {
         return noDelay;
     }
 
-    /** Keepalive probes after an idle time (RFC 9293 3.8.4); times come from the stack's TcpConfig. */
+    /**
+     * Turns keepalive on or off (RFC 9293 3.8.4; Linux SO_KEEPALIVE): probes after an idle time, see
+     * {@link #keepAliveIdleNs(long)}. As Linux's tcp_set_keepalive, turning it on arms the timer one idle time
+     * from now (turning it on again changes nothing); turning it off stops it. Probes go in ESTABLISHED and
+     * CLOSE-WAIT; the defaults come from {@link TcpConfig}.
+     */
     public void keepAlive(boolean on) {
+        boolean wasOn = keepAlive;
         keepAlive = on;
-        armKeepalive(stack.nowNs());
+        if (!on) {
+            keepaliveAt = Deadlines.NONE; // the timer queue's entry, if any, wakes us once for nothing
+        } else if (!wasOn && keepaliveRuns()) {
+            keepaliveAt = stack.nowNs() + keepAliveIdleNs;
+            updateTimer();
+        }
+    }
+
+    /** True when keepalive is on (Linux SO_KEEPALIVE). */
+    public boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /**
+     * Sets the idle time before the first keepalive probe (Linux TCP_KEEPIDLE). With keepalive on, the timer is
+     * re-armed relative to the last segment received, as Linux's tcp_sock_set_keepidle: a connection already
+     * idle that long probes at once. Probes already unanswered stay counted.
+     *
+     * @throws IllegalArgumentException unless 1 s <= {@code idleNs} <= 32767 s (Linux's range)
+     */
+    public void keepAliveIdleNs(long idleNs) {
+        requireKeepaliveTime("TCP_KEEPIDLE", "idle time", idleNs);
+        keepAliveIdleNs = idleNs;
+        if (keepAlive && keepaliveRuns()) {
+            long nowNs = stack.nowNs();
+            long at = lastReceiveNs + idleNs;
+            keepaliveAt = at - nowNs > 0 ? at : nowNs;
+            updateTimer();
+        }
+    }
+
+    /** The idle time before the first keepalive probe, ns (Linux TCP_KEEPIDLE). */
+    public long keepAliveIdleNs() {
+        return keepAliveIdleNs;
+    }
+
+    /**
+     * Sets the time between keepalive probes (Linux TCP_KEEPINTVL); it applies from the next probe on.
+     *
+     * @throws IllegalArgumentException unless 1 s <= {@code intervalNs} <= 32767 s (Linux's range)
+     */
+    public void keepAliveIntervalNs(long intervalNs) {
+        requireKeepaliveTime("TCP_KEEPINTVL", "interval", intervalNs);
+        keepAliveIntervalNs = intervalNs;
+    }
+
+    /** The time between keepalive probes, ns (Linux TCP_KEEPINTVL). */
+    public long keepAliveIntervalNs() {
+        return keepAliveIntervalNs;
+    }
+
+    /**
+     * Sets how many keepalive probes go unanswered before the connection is reset and fails with
+     * {@link TcpError#TIMED_OUT} (Linux TCP_KEEPCNT).
+     *
+     * @throws IllegalArgumentException unless 1 <= {@code probes} <= 127 (Linux's range)
+     */
+    public void keepAliveProbes(int probes) {
+        if (probes < 1 || probes > MAX_KEEPALIVE_PROBES) {
+            throw new IllegalArgumentException("TCP_KEEPCNT (keepalive probes) must be 1.." + MAX_KEEPALIVE_PROBES
+                + ", got " + probes);
+        }
+        keepAliveProbes = probes;
+    }
+
+    /** Unanswered keepalive probes before the connection is dropped (Linux TCP_KEEPCNT). */
+    public int keepAliveProbes() {
+        return keepAliveProbes;
+    }
+
+    private static void requireKeepaliveTime(String option, String what, long ns) {
+        if (ns < NS_PER_SECOND || ns > MAX_KEEPALIVE_SECONDS * NS_PER_SECOND) {
+            throw new IllegalArgumentException(option + " (keepalive " + what + ") must be 1.." + MAX_KEEPALIVE_SECONDS
+                + " s, got " + ns + " ns");
+        }
+    }
+
+    /**
+     * Sets the send buffer limit, bytes (Linux SO_SNDBUF's sk_sndbuf): a write starts a new piece only while
+     * fewer bytes are queued, unacknowledged ones included (see {@link #write}). Lowering it below what is
+     * queued drops nothing: writes wait until acknowledgments bring the queue under it. Raising it may wake a
+     * writer it stopped (as Linux). The limit is at most the buffer the connection was opened with
+     * ({@link TcpConfig#sendBufferBytes()}); larger values are capped there, as Linux caps SO_SNDBUF at
+     * wmem_max.
+     *
+     * @return the limit applied
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public int sendBufferBytes(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("SO_SNDBUF (send buffer) must be 1.." + send.capacity() + " bytes, got "
+                + bytes);
+        }
+        sendBufferBytes = Math.min(bytes, send.capacity());
+        wakeWriter();
+        return sendBufferBytes;
+    }
+
+    /** The send buffer limit, bytes (see {@link #sendBufferBytes(int)}). */
+    public int sendBufferBytes() {
+        return sendBufferBytes;
+    }
+
+    /**
+     * Sets the receive buffer, bytes (Linux SO_RCVBUF): the most the advertised window offers. The window
+     * follows from the next segment sent; a smaller buffer never moves the window's right edge left (RFC 9293
+     * 3.8.6: do not shrink the window), it just stops it advancing until the application reads. The buffer is
+     * at most the one the connection was opened with ({@link TcpConfig#receiveBufferBytes()}, which also
+     * chose the window scale) and at least one unit of the window scale; values outside are brought inside.
+     *
+     * @return the receive buffer applied
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public int receiveBufferBytes(int bytes) {
+        int most = receive.capacity() - (1 << rcvWscale);
+        if (bytes < 1) {
+            throw new IllegalArgumentException("SO_RCVBUF (receive buffer) must be 1.." + most + " bytes, got "
+                + bytes);
+        }
+        receiveBufferBytes = Math.max(Math.min(bytes, most), 1 << rcvWscale);
+        return receiveBufferBytes;
+    }
+
+    /** The receive buffer, bytes: the most the advertised window offers (see {@link #receiveBufferBytes(int)}). */
+    public int receiveBufferBytes() {
+        return receiveBufferBytes;
     }
 
     public TcpState state() {
@@ -884,7 +1138,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         long nowNs = stack.nowNs();
         into.caState = caState;
         into.retransmitsInARow = retries;
-        into.probes = retransmitKind == TIMER_PERSIST ? persistUnanswered : keepaliveProbes;
+        into.probes = retransmitKind == TIMER_PERSIST ? persistUnanswered : keepaliveUnanswered;
         into.backoff = backoff;
         into.options = (tsOk ? 1 : 0) | (sackOk ? 2 : 0) | (wscaleOk ? 4 : 0);
         into.rtoUs = (int) (rtoNs / 1000);
@@ -931,7 +1185,7 @@ public final class TcpConnection implements TimerQueue.Owner {
     Counter input(TcpSegment seg, DirectBuffer buffer, long nowNs) {
         segmentsIn++;
         lastReceiveNs = nowNs;
-        keepaliveProbes = 0;
+        keepaliveUnanswered = 0;
         persistUnanswered = 0;
         if (state == TcpState.SYN_SENT) {
             return inputSynSent(seg, buffer, nowNs);
@@ -1300,10 +1554,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             tcp.markOutput(this); // retransmissions, or room for new data (limited transmit, RFC 3042)
         }
         if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
-            if (writeBlocked && send.free() > 0) {
-                writeBlocked = false;
-                raise(EVENT_WRITABLE);
-            }
+            wakeWriter();
             tcp.markOutput(this);
         }
         return null;
@@ -2144,7 +2395,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             boolean finUnsent = finQueued && Seq.le(sndMax, finSeq);
             if (dataEnd() != sndMax && Seq.le(sndMax + Math.min(smss, dataEnd() - sndMax), sndUna + sndWnd)
                 || dataEnd() == sndMax && finUnsent) {
-                sendNewData(nowNs, true);
+                sendNewData(nowNs, SEND_PROBE);
             }
             if (board.packetsOut > before) {
                 tlpRetransmitted = false;
@@ -2463,7 +2714,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             // RFC 5682 step 2.b: up to two new segments; Linux 6.18 sends them as one super-segment.
             frtoSendNew = false;
             frtoBurst = true;
-            sent = sendNewData(nowNs, false) > 0;
+            sent = sendNewData(nowNs, SEND_ALL) > 0;
             frtoBurst = false;
             if (!Seq.gt(sndMax, highSeq)) {
                 frto = false;
@@ -2472,7 +2723,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (board.lostOut > 0) {
             sent |= retransmitLost(nowNs);
         }
-        sent |= sendNewData(nowNs, false) > 0;
+        sent |= sendNewData(nowNs, SEND_ALL) > 0;
         // Zero window with data waiting and nothing in flight: probe it (persist timer).
         if (!sent && sndWnd == 0 && dataEnd() != sndMax && board.isEmpty() && retransmitAt == Deadlines.NONE) {
             armTimer(TIMER_PERSIST, nowNs + persistInterval());
@@ -2549,10 +2800,11 @@ public final class TcpConnection implements TimerQueue.Owner {
      * New data from SND.MAX on (Linux tcp_write_xmit): as much as the congestion window (in packets, at
      * most half of it per super-segment so two stay in flight), the peer's window, Nagle (RFC 9293 3.7.4)
      * and sender SWS avoidance (RFC 9293 3.8.6.2.1) allow; a TSO super-segment carries whole segments.
-     * A tail-loss probe ({@code probe}) sends one segment whatever the congestion window. Returns the
-     * packets sent.
+     * {@code mode} SEND_ONE stops after one (super-)segment; SEND_PROBE, a tail-loss probe, sends one segment
+     * whatever the congestion window. Returns the packets sent.
      */
-    private int sendNewData(long nowNs, boolean probe) {
+    private int sendNewData(long nowNs, int mode) {
+        boolean probe = mode == SEND_PROBE;
         if (config.slowStartAfterIdle() && board.isEmpty() && nowNs - lastSendNs > rtoNs && dataEnd() != sndMax) {
             restartAfterIdle(nowNs);
         }
@@ -2611,9 +2863,11 @@ public final class TcpConnection implements TimerQueue.Owner {
                     fin = false;
                 }
             }
-            // PSH as Linux sends it: kept on the segment that ends a write or a forced push (tcp_mark_push), and
-            // added on the wire to every super-segment (__tcp_transmit_skb, to flush the receiver's GRO).
-            boolean push = length > 0 && (sndMax + length == mark || sndMax + length == dataEnd && mark == sndMax);
+            // PSH as Linux sends it: kept on the segment that ends a write or a forced push (tcp_mark_push; the end
+            // of the queue is not a write's end while the write pushes a piece, SEND_ONE), and added on the wire to
+            // every super-segment (__tcp_transmit_skb, to flush the receiver's GRO).
+            boolean writeEnd = sndMax + length == dataEnd && mark == sndMax && mode != SEND_ONE;
+            boolean push = length > 0 && (sndMax + length == mark || writeEnd);
             int flags = ACK | (fin ? FIN : 0) | (push || length > smss ? PSH : 0);
             if (board.isEmpty()) {
                 cc.onTransmitStart(cwnd, nowNs);
@@ -2640,7 +2894,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             sndNxt = end;
             cwnd.sndNxt = sndMax;
             sentPackets += TcpScoreboard.packets(length, smss);
-            if (probe) {
+            if (mode != SEND_ALL) {
                 break;
             }
         }
@@ -2963,20 +3217,25 @@ public final class TcpConnection implements TimerQueue.Owner {
         return Math.min(Math.max(interval, config.rtoMinNs()), config.rtoMaxNs());
     }
 
+    /**
+     * Linux tcp_keepalive_timer: once the peer has been silent for the idle time, a probe; then one every
+     * interval while none is answered (any segment from the peer answers), and the connection is reset when
+     * the probes run out.
+     */
     private void keepaliveTimeout(long nowNs) {
-        if (!keepAlive || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT)) {
+        if (!keepAlive || !keepaliveRuns()) {
             return;
         }
         long idle = nowNs - lastReceiveNs;
-        if (idle < config.keepAliveIdleNs()) {
-            keepaliveAt = lastReceiveNs + config.keepAliveIdleNs();
+        if (idle < keepAliveIdleNs) {
+            keepaliveAt = lastReceiveNs + keepAliveIdleNs;
             return;
         }
         if (sndMax != sndUna) {
-            keepaliveAt = nowNs + config.keepAliveIntervalNs(); // data in flight: the RTO watches the peer
+            keepaliveAt = nowNs + keepAliveIntervalNs; // data in flight: the RTO watches the peer
             return;
         }
-        if (keepaliveProbes >= config.keepAliveProbes()) {
+        if (keepaliveUnanswered >= keepAliveProbes) {
             error = TcpError.TIMED_OUT;
             stack.counters().increment(Counter.TCP_KEEPALIVE_TIMEOUTS);
             stack.counters().increment(Counter.TCP_ESTAB_RESETS);
@@ -2984,20 +3243,26 @@ public final class TcpConnection implements TimerQueue.Owner {
             terminate(nowNs);
             return;
         }
-        keepaliveProbes++;
+        keepaliveUnanswered++;
         stack.counters().increment(Counter.TCP_KEEPALIVE_PROBES);
         sendSegment(sndUna - 1, ACK, 0, nowNs); // RFC 9293 3.8.4: SEG.SEQ = SND.NXT-1, no data
-        keepaliveAt = nowNs + config.keepAliveIntervalNs();
+        keepaliveAt = nowNs + keepAliveIntervalNs;
     }
 
-    private void armKeepalive(long nowNs) {
-        if (keepAlive && (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT)) {
-            keepaliveAt = lastReceiveNs + config.keepAliveIdleNs();
-            keepaliveProbes = 0;
+    /** The connection has started: keepalive, if on, probes one idle time after the last segment received. */
+    private void armKeepalive() {
+        if (keepAlive && keepaliveRuns()) {
+            keepaliveAt = lastReceiveNs + keepAliveIdleNs;
+            keepaliveUnanswered = 0;
         } else {
             keepaliveAt = Deadlines.NONE;
         }
         updateTimer();
+    }
+
+    /** Keepalive probes go in ESTABLISHED and CLOSE-WAIT only. */
+    private boolean keepaliveRuns() {
+        return state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT;
     }
 
     /** Tells the stack's timer queue about the earliest deadline (lazily: only when it moves earlier). */

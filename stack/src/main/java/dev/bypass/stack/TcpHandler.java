@@ -13,7 +13,10 @@ public interface TcpHandler {
     default void onReadable(TcpConnection connection) {
     }
 
-    /** The send buffer has room again after a write that did not fit. */
+    /**
+     * The send buffer has room again after a write that did not fit: its free space is at least half of what
+     * it holds, as Linux wakes a writer ({@link TcpConnection#writable()}).
+     */
     default void onWritable(TcpConnection connection) {
     }
 
