@@ -182,15 +182,10 @@ final class TcpInfoAssertions {
 
     /** True if {@code s} has an {@code =} outside quotes that is not part of {@code == != <= >=}. */
     private static boolean hasLoneEquals(String s) {
-        char quote = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = closingQuote(s, i);
             } else if (c == '=') {
                 boolean partOfComparison = (i + 1 < s.length() && s.charAt(i + 1) == '=')
                     || (i > 0 && "=!<>".indexOf(s.charAt(i - 1)) >= 0);
@@ -205,15 +200,10 @@ final class TcpInfoAssertions {
     /** Index of the ')' closing the '(' at {@code open} (outside quotes), or -1. */
     private static int closingParenthesis(String s, int open) {
         int depth = 0;
-        char quote = 0;
         for (int i = open; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = closingQuote(s, i);
             } else if (c == '(') {
                 depth++;
             } else if (c == ')' && --depth == 0) {
@@ -360,15 +350,10 @@ final class TcpInfoAssertions {
     }
 
     private static String stripComment(String line) {
-        char quote = 0;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = closingQuote(line, i);
             } else if (c == '#') {
                 return line.substring(0, i);
             }
@@ -376,20 +361,21 @@ final class TcpInfoAssertions {
         return line;
     }
 
+    /** Index of the quote closing the one at {@code open} (Python strings, no escapes here), or the last index. */
+    private static int closingQuote(String s, int open) {
+        int close = s.indexOf(s.charAt(open), open + 1);
+        return close < 0 ? s.length() - 1 : close;
+    }
+
     /** Splits at {@code separator} outside parentheses and quotes. */
     private static List<String> splitTopLevel(String s, char separator) {
         List<String> out = new ArrayList<>();
         int depth = 0;
-        char quote = 0;
         int start = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
+            if (c == '\'' || c == '"') {
+                i = closingQuote(s, i);
             } else if (c == '(' || c == '[') {
                 depth++;
             } else if (c == ')' || c == ']') {

@@ -211,7 +211,6 @@ public final class TcpConnection implements TimerQueue.Owner {
     private int rackReoWndPersist;
     private boolean rackDsackSeen;
     private int rackLastDsackRound;
-    private boolean reorderingSeen;
 
     // ---- delivery rate (draft-cheng-iccrg-delivery-rate-estimation)
     private int delivered;
@@ -410,7 +409,6 @@ public final class TcpConnection implements TimerQueue.Owner {
         tlpProbes = undos = 0;
         rackReoWndPersist = 0;
         rackDsackSeen = false;
-        reorderingSeen = false;
         delivered = 0;
         deliveredTimeNs = firstSentTimeNs = stack.nowNs();
         appLimitedUntil = 0;
@@ -1720,7 +1718,6 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (smss > 0 && distance > reordering * smss) {
             reordering = Math.min((distance + smss - 1) / smss, MAX_REORDERING);
         }
-        reorderingSeen = true;
         reordSeenCount++;
     }
 
@@ -2260,7 +2257,7 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     /** RFC 8985 6.2 step 4: the reordering window. Zero while no reordering was seen and in recovery. */
     private long rackReorderingWindowUs() {
-        if (!reorderingSeen) {
+        if (reordSeenCount == 0) { // Linux's !tp->reord_seen
             if (caState >= CongestionControl.CA_RECOVERY) {
                 return 0;
             }
