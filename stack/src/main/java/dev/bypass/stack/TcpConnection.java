@@ -1524,11 +1524,12 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             return null;
         }
+        int priorFack = sackOk && board.sackedOut > 0 ? board.highestSacked : sndUna;
         if (sackOk && seg.sackBlockCount > 0) {
             tagSackBlocks(seg, ack, priorUna, nowNs);
         }
         if ((ackFlags & FLAG_SND_UNA_ADVANCED) != 0) {
-            cleanAcknowledged(ack, nowNs);
+            cleanAcknowledged(ack, priorFack, nowNs);
         }
         updateRtt(seg, nowNs);
         int newlyDelivered = delivered - priorDelivered;
@@ -1723,10 +1724,11 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     // ---- cumulative acknowledgment (Linux tcp_clean_rtx_queue)
 
-    private void cleanAcknowledged(int ack, long nowNs) {
+    private void cleanAcknowledged(int ack, int priorFack, long nowNs) {
         long firstAckedSentNs = -1;
         long lastAckedSentNs = -1;
         int acked = 0;
+        int reord = sndMax; // lowest start acknowledged that was neither SACKed nor retransmitted
         while (!board.isEmpty()) {
             int s = board.slot(0);
             if (Seq.gt(board.end(s), ack)) {
@@ -1745,6 +1747,9 @@ public final class TcpConnection implements TimerQueue.Owner {
                         firstAckedSentNs = board.sentAtNs(s);
                     }
                     lastAckedSentNs = board.sentAtNs(s);
+                    if (Seq.lt(board.start(s), reord)) {
+                        reord = board.start(s);
+                    }
                     if (!Seq.gt(board.end(s), highSeq)) {
                         ackFlags |= FLAG_ORIG_SACK_ACKED; // never retransmitted, sent before the loss episode
                     }
@@ -1768,6 +1773,9 @@ public final class TcpConnection implements TimerQueue.Owner {
             renoSacked = acked - 1 >= renoSacked ? 0 : renoSacked - (acked - 1);
         } else {
             delivered += acked;
+            if (sackOk && Seq.lt(reord, priorFack)) {
+                checkReordering(reord); // a hole filled without a retransmission: the network reordered
+            }
         }
         if (acked > 0 || dataAcked > 0) {
             ackFlags |= FLAG_DATA_ACKED | FLAG_SET_XMIT_TIMER;
