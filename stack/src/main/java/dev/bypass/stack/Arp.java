@@ -76,7 +76,11 @@ final class Arp implements TimerQueue.Owner {
     // ------------------------------------------------------------------------------------------ input
 
     /** Processes an ARP packet at {@code offset}; returns the drop reason or null. */
-    Counter input(MutableDirectBuffer buffer, int offset, int length, long nowNs) {
+    /**
+     * An ARP packet. {@code answer} is false for a copy from the stack of another queue of the same device,
+     * which has answered it already: this stack only learns from it.
+     */
+    Counter input(MutableDirectBuffer buffer, int offset, int length, long nowNs, boolean answer) {
         if (length < ArpPacket.LENGTH) {
             return Counter.ARP_DROP_MALFORMED;
         }
@@ -116,7 +120,7 @@ final class Arp implements TimerQueue.Owner {
                     confirm(slot, senderMac, nowNs);
                 }
             }
-            if (operation == ArpPacket.OPERATION_REQUEST) {
+            if (operation == ArpPacket.OPERATION_REQUEST && answer) {
                 send(ArpPacket.OPERATION_REPLY, senderMac, senderIp, senderMac);
                 stack.counters().increment(Counter.ARP_TX_REPLIES);
             }

@@ -44,8 +44,10 @@ final class Ethernet {
         }
         return switch (header.payloadType(headerLength)) {
             case EthernetHeader.TYPE_IPV4 -> stack.ipv4().input(frame, offset + headerLength, length - headerLength, nowNs);
-            case EthernetHeader.TYPE_ARP -> stack.arp().input(frame.buffer(), offset + headerLength, length - headerLength,
-                nowNs);
+            case EthernetHeader.TYPE_ARP -> {
+                stack.arpSeen(frame.buffer(), offset + headerLength, length - headerLength);
+                yield stack.arp().input(frame.buffer(), offset + headerLength, length - headerLength, nowNs, true);
+            }
             default -> Counter.ETH_DROP_UNKNOWN_TYPE;
         };
     }

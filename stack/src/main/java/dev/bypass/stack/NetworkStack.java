@@ -4,10 +4,13 @@ import dev.bypass.stack.counters.Counter;
 import dev.bypass.stack.counters.StackCounters;
 import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
+import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
+import dev.bypass.stack.device.Toeplitz;
 import dev.bypass.stack.time.Deadlines;
 import dev.bypass.stack.time.TimerQueue;
 import dev.bypass.stack.wire.EthernetHeader;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * The protocols over one device (one "resource"): Ethernet, ARP, IPv4 with ICMP, UDP and TCP. Pure: no
@@ -43,8 +46,18 @@ public final class NetworkStack implements AutoCloseable {
     private final Udp udp;
     private final Tcp tcp;
     private final Frame[] burst;
-    private final int rxQueues;
+    /** The receive queues this stack polls: [firstRxQueue, endRxQueue). */
+    private final int firstRxQueue;
+    private final int endRxQueue;
     private final int txQueue;
+    /** The queue this stack serves alone, or -1 when it serves the whole device. */
+    private final int queue;
+    private final FramePool pool;
+    /** The device's RSS hash when this stack serves one of several queues, else null. */
+    private final Toeplitz rss;
+    private final int rssQueues;
+    /** Set by {@link QueueShards}: where ARP frames go for the other queues' stacks, and where theirs come in. */
+    private QueueShards shards;
     /** Frames handed to the device since its last flush. */
     private int txQueued;
     private long nowNs;
@@ -56,19 +69,39 @@ public final class NetworkStack implements AutoCloseable {
     }
 
     public NetworkStack(StackConfig config, NetworkDevice device, StackCounters counters) {
+        this(config, device, counters, -1);
+    }
+
+    /**
+     * A stack that serves only queue {@code queue} of {@code device} (receive and transmit), on a thread of
+     * its own, alongside one such stack per other queue ({@link QueueShards} builds and links them), or the
+     * whole device when {@code queue} is -1. A queue's stack takes its frames from the queue's pool and, when
+     * the device spreads flows by RSS, picks the source ports of its active opens so that replies come back
+     * to its own queue.
+     */
+    public NetworkStack(StackConfig config, NetworkDevice device, StackCounters counters, int queue) {
         this.config = config;
         this.device = device;
         this.counters = counters;
         DeviceCapabilities caps = device.capabilities();
+        if (queue < -1 || queue >= caps.rxQueues() || queue >= caps.txQueues()) {
+            throw new IllegalArgumentException("stack '" + config.name() + "': queue " + queue + " is not one of device "
+                + device.name() + "'s (" + caps.rxQueues() + " receive, " + caps.txQueues() + " transmit queues)");
+        }
+        this.queue = queue;
+        this.pool = queue < 0 ? device.pool() : device.pool(queue);
+        byte[] key = device.rssKey();
+        this.rss = queue >= 0 && caps.rxQueues() > 1 && key != null ? new Toeplitz(key) : null;
+        this.rssQueues = caps.rxQueues();
         int mtu = config.mtu() == 0 ? device.mtu() : config.mtu();
         if (mtu > device.mtu()) {
             throw new IllegalArgumentException("stack '" + config.name() + "': mtu " + mtu + " above the device's "
                 + device.mtu());
         }
-        int frameRoom = device.pool().frameCapacity() - device.pool().headroom();
+        int frameRoom = pool.frameCapacity() - pool.headroom();
         if (frameRoom < mtu + EthernetHeader.LENGTH + EthernetHeader.VLAN_TAG_LENGTH) {
-            throw new IllegalArgumentException("stack '" + config.name() + "': frames of " + device.pool().frameCapacity()
-                + " bytes with " + device.pool().headroom() + " bytes headroom cannot hold an MTU " + mtu + " packet");
+            throw new IllegalArgumentException("stack '" + config.name() + "': frames of " + pool.frameCapacity()
+                + " bytes with " + pool.headroom() + " bytes headroom cannot hold an MTU " + mtu + " packet");
         }
         this.timers = new TimerQueue(FIRST_TCP_TIMER + config.tcp().maxConnections());
         this.ethernet = new Ethernet(this, device.macAddress());
@@ -76,12 +109,13 @@ public final class NetworkStack implements AutoCloseable {
         this.ipv4 = new Ipv4(this, config, mtu, caps.has(DeviceCapabilities.OFFLOAD_TX_IP_CHECKSUM), REASSEMBLY_TIMER);
         this.icmp = new Icmp(this, config);
         this.udp = new Udp(this, config, caps.has(DeviceCapabilities.OFFLOAD_TX_UDP_CHECKSUM));
-        this.tcp = new Tcp(this, config, caps, frameRoom, device.pool().size(), FIRST_TCP_TIMER);
+        this.tcp = new Tcp(this, config, caps, frameRoom, pool.size(), FIRST_TCP_TIMER);
         timers.register(ARP_TIMER, arp);
         timers.register(REASSEMBLY_TIMER, ipv4.reassemblyTimerOwner());
         this.burst = new Frame[config.rxBurst()];
-        this.rxQueues = caps.rxQueues();
-        this.txQueue = 0;
+        this.firstRxQueue = Math.max(queue, 0);
+        this.endRxQueue = queue < 0 ? caps.rxQueues() : queue + 1;
+        this.txQueue = Math.max(queue, 0);
     }
 
     /** Announces the stack (gratuitous ARP); called by the first {@link #poll} if not before. */
@@ -107,7 +141,10 @@ public final class NetworkStack implements AutoCloseable {
             start(nowNs);
         }
         int work = 0;
-        for (int q = 0; q < rxQueues; q++) {
+        if (shards != null) {
+            work += shards.receiveArp(this);
+        }
+        for (int q = firstRxQueue; q < endRxQueue; q++) {
             int n = device.receive(q, burst, burst.length, nowNs);
             for (int i = 0; i < n; i++) {
                 Frame frame = burst[i];
@@ -146,10 +183,13 @@ public final class NetworkStack implements AutoCloseable {
         if (tcp.hasPendingEvents() || udp.hasPendingWork()) {
             return nowNs;
         }
+        if (shards != null && shards.arpWaiting(this)) {
+            return nowNs;
+        }
         long next = Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());
         if (tcp.hasPendingOutput()) {
             // Output waits for frames: soon if the pool holds what it waits for, else when the device frees some.
-            boolean enough = device.pool().available() >= tcp.framesWanted();
+            boolean enough = pool.available() >= tcp.framesWanted();
             return Deadlines.earliest(next, enough ? nowNs : nowNs + STARVED_RETRY_NS);
         }
         return next;
@@ -177,6 +217,21 @@ public final class NetworkStack implements AutoCloseable {
 
     public NetworkDevice device() {
         return device;
+    }
+
+    /** The device queue this stack serves alone, or -1 when it serves the whole device. */
+    public int queue() {
+        return queue;
+    }
+
+    /**
+     * True if a TCP or UDP flow from {@code remoteAddress:remotePort} to {@code localAddress:localPort} reaches
+     * this stack: always, unless the stack serves one queue of a device that spreads flows by RSS, and the
+     * flow's hash selects another queue.
+     */
+    public boolean receivesFlow(int remoteAddress, int localAddress, int remotePort, int localPort) {
+        return rss == null
+            || Toeplitz.queueOf(rss.hash(remoteAddress, localAddress, remotePort, localPort), rssQueues) == queue;
     }
 
     /** The time of the current (or last) poll, or of {@link #advanceTo}. */
@@ -216,9 +271,27 @@ public final class NetworkStack implements AutoCloseable {
         return ipv4.pathMtu(address, nowNs);
     }
 
+    /** Closes the device, unless this stack serves one of its queues ({@link QueueShards} closes it then). */
     @Override
     public void close() {
-        device.close();
+        if (queue < 0) {
+            device.close();
+        }
+    }
+
+    /** Links this stack into its queue group: called once by {@link QueueShards}. */
+    void joinShards(QueueShards group) {
+        if (queue < 0) {
+            throw new IllegalStateException("stack '" + config.name() + "' serves the whole device, not one queue");
+        }
+        this.shards = group;
+    }
+
+    /** An ARP frame arrived: the stacks of the device's other queues learn from it too. */
+    void arpSeen(MutableDirectBuffer buffer, int offset, int length) {
+        if (shards != null) {
+            shards.forwardArp(this, buffer, offset, length);
+        }
     }
 
     // ----------------------------------------------------------------- for the protocol layers
@@ -241,7 +314,7 @@ public final class NetworkStack implements AutoCloseable {
 
     /** A frame for output, or null (counted) when the pool is empty. */
     Frame allocateTxFrame() {
-        Frame frame = device.pool().allocate();
+        Frame frame = pool.allocate();
         if (frame == null) {
             counters.increment(Counter.STACK_TX_NO_BUFFER);
         }
@@ -250,7 +323,7 @@ public final class NetworkStack implements AutoCloseable {
 
     /** Frames the device's pool can still give out (a software segmentation takes all it needs or none). */
     int txFramesAvailable() {
-        return device.pool().available();
+        return pool.available();
     }
 
     void transmit(Frame frame) {

@@ -88,6 +88,14 @@ public record StackConfig(
         return new Builder();
     }
 
+    /** This configuration under another name, with gratuitous ARP on or off (the stacks of one device's queues). */
+    public StackConfig withName(String newName, boolean announce) {
+        return new StackConfig(newName, address, prefixLength, routes, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
+            arpRetransmitNs, arpRetries, arpPendingPerEntry, announce, reassemblySlots, reassemblyTimeoutNs,
+            reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst, udpMaxSockets,
+            udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst);
+    }
+
     public IpAddress ipAddress() {
         return IpAddress.ofV4(address);
     }

@@ -290,20 +290,25 @@ public final class Tcp {
         return c;
     }
 
-    /** RFC 6056 algorithm 3: a per-destination offset plus a shared counter, skipping ports in use. */
+    /**
+     * RFC 6056 algorithm 3: a per-destination offset plus a shared counter, skipping ports in use and, on a
+     * stack that serves one queue of a multi-queue device, ports whose replies would land on another queue.
+     */
     private int ephemeralPort(int local, int remoteAddress, int remotePort) {
         int first = config.ephemeralPortFirst();
         int span = config.ephemeralPortLast() - first + 1;
         int offset = secrets.portOffset(local, remoteAddress, remotePort);
         for (int i = 0; i < span; i++) {
             int port = first + (int) (((offset & 0xFFFF_FFFFL) + nextEphemeral + i) % span);
-            if (!listeners.containsKey(port) && table.get(local, port, remoteAddress, remotePort) == null) {
+            if (!listeners.containsKey(port) && table.get(local, port, remoteAddress, remotePort) == null
+                && stack.receivesFlow(remoteAddress, local, remotePort, port)) {
                 nextEphemeral += i + 1;
                 return port;
             }
         }
         throw new IllegalStateException("no free ephemeral port towards " + IpAddress.v4ToString(remoteAddress) + ":"
-            + remotePort + " in " + first + ".." + config.ephemeralPortLast());
+            + remotePort + " in " + first + ".." + config.ephemeralPortLast()
+            + (stack.queue() >= 0 ? " whose replies hash to queue " + stack.queue() : ""));
     }
 
     private int freeListenPort() {

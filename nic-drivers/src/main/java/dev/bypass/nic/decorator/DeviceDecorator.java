@@ -57,6 +57,16 @@ public abstract class DeviceDecorator implements NetworkDevice {
     }
 
     @Override
+    public FramePool pool(int queue) {
+        return inner.pool(queue);
+    }
+
+    @Override
+    public byte[] rssKey() {
+        return inner.rssKey();
+    }
+
+    @Override
     public int receive(int queue, Frame[] frames, int max, long nowNs) {
         return inner.receive(queue, frames, max, nowNs);
     }

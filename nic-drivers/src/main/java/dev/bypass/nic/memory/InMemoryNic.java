@@ -40,9 +40,12 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * frame asking for an offload the NIC does not advertise is completed all the same, so the wire stays
  * plain.
  *
- * <p><b>Threads.</b> Like every device, one thread polls a NIC; different NICs may be polled by
- * different threads. Between NICs there are only the lock-free rings and MAC table. Counters are plain
- * fields of the poll thread except the receive drops, which the sending threads count atomically.
+ * <p><b>Threads.</b> One thread polls a queue: either one thread polls the whole NIC, or each queue has a
+ * thread of its own (a stack per queue, {@code StackConfig.queue}). Everything a queue touches is its
+ * own: its pool ({@link #pool(int)}), its receive ring's reading side, its transmit queue, its software
+ * offload and its counters (plain fields of that thread; the sums read from other threads are
+ * snapshots). Between NICs there are only the lock-free rings and MAC table; the receive drops are
+ * counted atomically by the sending threads.
  * {@link #linkUp(boolean)} may be called from any thread; while the link is down, frames to and from the
  * NIC are dropped and counted. Nothing is allocated per frame.
  */
@@ -56,27 +59,13 @@ public final class InMemoryNic implements NetworkDevice {
     private final int port;
     private final InMemoryNicConfig config;
     private final DeviceCapabilities capabilities;
-    private final DirectFramePool pool;
     private final ManyToOneRingBuffer[] rxRings;
-    private final Frame[][] txQueues;
-    private final int[] txQueued;
-    private final SoftwareOffload offload = new SoftwareOffload();
-    private final Frame[] wireFrames;
+    /** One per queue (the larger of the receive and transmit queue counts): what that queue's thread owns. */
+    private final Lane[] lanes;
     /** Null when the NIC does not hash: one queue and no RSS hash offload. */
     private final Toeplitz toeplitz;
-    private final ReceiveHandler receiveHandler = new ReceiveHandler();
     private volatile boolean linkUp = true;
     private boolean closed;
-
-    // Counted by the poll thread.
-    private long txFrames;
-    private long txBytes;
-    private long txQueueFull;
-    private long txLinkDown;
-    private long txOversize;
-    private long rxFrames;
-    private long rxBytes;
-    private long rxNoBuffer;
 
     // Counted by the sending NICs' threads.
     private final AtomicLong rxRingFull = new AtomicLong();
@@ -99,14 +88,16 @@ public final class InMemoryNic implements NetworkDevice {
             int bytes = config.rxRingBytes() + RingBufferDescriptor.TRAILER_LENGTH;
             rxRings[q] = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(bytes, BitUtil.CACHE_LINE_LENGTH)));
         }
-        this.txQueues = new Frame[config.txQueues()][config.txQueueFrames()];
-        this.txQueued = new int[config.txQueues()];
-        this.wireFrames = new Frame[SoftwareOffload.maxSegments(config.frameCapacityBytes())];
-        this.pool = new DirectFramePool(config.name(), config.poolFrames(), config.frameCapacityBytes(), config.headroomBytes());
+        this.lanes = new Lane[Math.max(config.rxQueues(), config.txQueues())];
         try {
+            for (int q = 0; q < lanes.length; q++) {
+                String poolName = lanes.length == 1 ? config.name() : config.name() + "-q" + q;
+                lanes[q] = new Lane(q, new DirectFramePool(poolName, config.poolFrames(), config.frameCapacityBytes(),
+                    config.headroomBytes()));
+            }
             network.attach(port, this);
         } catch (RuntimeException e) {
-            pool.close();
+            closePools();
             throw e;
         }
     }
@@ -141,9 +132,24 @@ public final class InMemoryNic implements NetworkDevice {
         return capabilities;
     }
 
+    /** The pool of queue 0. */
     @Override
     public FramePool pool() {
-        return pool;
+        return lanes[0].pool;
+    }
+
+    /** Each queue has a pool of {@link InMemoryNicConfig#poolFrames()} frames, owned by the thread polling it. */
+    @Override
+    public FramePool pool(int queue) {
+        if (queue < 0 || queue >= lanes.length) {
+            throw new IllegalArgumentException(name() + ": queue " + queue + " does not exist (" + lanes.length + " queues)");
+        }
+        return lanes[queue].pool;
+    }
+
+    @Override
+    public byte[] rssKey() {
+        return toeplitz == null ? null : config.rssKey();
     }
 
     public InMemoryNicConfig config() {
@@ -164,80 +170,83 @@ public final class InMemoryNic implements NetworkDevice {
         if (max < 0 || max > frames.length) {
             throw new IllegalArgumentException(name() + ": receive burst of " + max + " into an array of " + frames.length);
         }
-        receiveHandler.start(queue, frames);
+        ReceiveHandler handler = lanes[queue].receiveHandler;
+        handler.start(frames);
         ManyToOneRingBuffer ring = rxRings[queue];
-        int records = ring.read(receiveHandler, max);
+        int records = ring.read(handler, max);
         if (records < max) {
             // A read stops at the end of the ring's memory: records that wrapped to its start need a second one.
-            ring.read(receiveHandler, max - records);
+            ring.read(handler, max - records);
         }
-        return receiveHandler.count;
+        return handler.count;
     }
 
     @Override
     public void transmit(int queue, Frame frame, long nowNs) {
         checkOpen();
         checkTxQueue(queue);
+        Lane lane = lanes[queue];
         if (!linkUp) {
-            txLinkDown++;
+            lane.txLinkDown++;
             frame.release();
             return;
         }
-        if (txQueued[queue] == txQueues[queue].length) {
-            txQueueFull++;
+        if (lane.txQueued == lane.txQueue.length) {
+            lane.txQueueFull++;
             frame.release();
             return;
         }
-        txQueues[queue][txQueued[queue]++] = frame;
+        lane.txQueue[lane.txQueued++] = frame;
     }
 
     @Override
     public int flush(int queue, long nowNs) {
         checkOpen();
         checkTxQueue(queue);
-        Frame[] frames = txQueues[queue];
-        int queued = txQueued[queue];
-        txQueued[queue] = 0;
+        Lane lane = lanes[queue];
+        Frame[] frames = lane.txQueue;
+        int queued = lane.txQueued;
+        lane.txQueued = 0;
         int sent = 0;
         for (int i = 0; i < queued; i++) {
             Frame frame = frames[i];
             frames[i] = null;
-            sent += send(frame);
+            sent += send(lane, frame);
         }
         return sent;
     }
 
     /** Completes the frame's offloads and puts the resulting frames on the wire; returns how many went. */
-    private int send(Frame frame) {
+    private int send(Lane lane, Frame frame) {
         if (!linkUp) {
-            txLinkDown++;
+            lane.txLinkDown++;
             frame.release();
             return 0;
         }
         if (!SoftwareOffload.needsCompletion(frame)) {
-            return sendOnWire(frame);
+            return sendOnWire(lane, frame);
         }
-        int made = offload.complete(frame, pool, wireFrames, 0);
+        int made = lane.offload.complete(frame, lane.pool, lane.wireFrames, 0);
         int sent = 0;
         for (int i = 0; i < made; i++) {
-            sent += sendOnWire(wireFrames[i]);
-            wireFrames[i] = null;
+            sent += sendOnWire(lane, lane.wireFrames[i]);
+            lane.wireFrames[i] = null;
         }
         return sent;
     }
 
-    private int sendOnWire(Frame frame) {
+    private int sendOnWire(Lane lane, Frame frame) {
         int length = frame.length();
         boolean tagged = length >= EthernetHeader.LENGTH
             && (frame.buffer().getShort(frame.offset() + EthernetHeader.TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) == EthernetHeader.TYPE_VLAN;
         if (length > config.mtu() + EthernetHeader.LENGTH + (tagged ? EthernetHeader.VLAN_TAG_LENGTH : 0)) {
-            txOversize++;
+            lane.txOversize++;
             frame.release();
             return 0;
         }
         network.forward(port, frame.buffer(), frame.offset(), length);
-        txFrames++;
-        txBytes += length;
+        lane.txFrames++;
+        lane.txBytes += length;
         frame.release();
         return 1;
     }
@@ -270,23 +279,51 @@ public final class InMemoryNic implements NetworkDevice {
         return true;
     }
 
-    /** Copies ring records into frames of this NIC's pool, for one {@link #receive} call. */
-    private final class ReceiveHandler implements MessageHandler {
-        private int queue;
+    /** What one queue owns: its pool, transmit queue, software offload and counters. */
+    private final class Lane {
+        final DirectFramePool pool;
+        final Frame[] txQueue = new Frame[config.txQueueFrames()];
+        int txQueued;
+        final SoftwareOffload offload = new SoftwareOffload();
+        final Frame[] wireFrames = new Frame[SoftwareOffload.maxSegments(config.frameCapacityBytes())];
+        final ReceiveHandler receiveHandler;
+        long txFrames;
+        long txBytes;
+        long txQueueFull;
+        long txLinkDown;
+        long txOversize;
+        long rxFrames;
+        long rxBytes;
+        long rxNoBuffer;
+
+        Lane(int queue, DirectFramePool pool) {
+            this.pool = pool;
+            this.receiveHandler = new ReceiveHandler(this, queue);
+        }
+    }
+
+    /** Copies ring records into frames of the queue's pool, for one {@link #receive} call. */
+    private static final class ReceiveHandler implements MessageHandler {
+        private final Lane lane;
+        private final int queue;
         private Frame[] frames;
         private int count;
 
-        void start(int queue, Frame[] frames) {
+        ReceiveHandler(Lane lane, int queue) {
+            this.lane = lane;
             this.queue = queue;
+        }
+
+        void start(Frame[] frames) {
             this.frames = frames;
             this.count = 0;
         }
 
         @Override
         public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int length) {
-            Frame frame = pool.allocate();
+            Frame frame = lane.pool.allocate();
             if (frame == null) {
-                rxNoBuffer++;
+                lane.rxNoBuffer++;
                 return;
             }
             int frameLength = length - RING_RECORD_HEADER_BYTES;
@@ -298,14 +335,14 @@ public final class InMemoryNic implements NetworkDevice {
                 frame.rxFlags(Frame.RX_RSS_HASH);
             }
             frames[count++] = frame;
-            rxFrames++;
-            rxBytes += frameLength;
+            lane.rxFrames++;
+            lane.rxBytes += frameLength;
         }
     }
 
     private void checkTxQueue(int queue) {
-        if (queue < 0 || queue >= txQueues.length) {
-            throw new IllegalArgumentException(name() + ": transmit queue " + queue + " does not exist (" + txQueues.length + " queues)");
+        if (queue < 0 || queue >= config.txQueues()) {
+            throw new IllegalArgumentException(name() + ": transmit queue " + queue + " does not exist (" + config.txQueues() + " queues)");
         }
     }
 
@@ -315,53 +352,98 @@ public final class InMemoryNic implements NetworkDevice {
         }
     }
 
-    /** Frames put on the wire (wire frames: a super-frame counts as its segments). */
+    /** Frames put on the wire (wire frames: a super-frame counts as its segments), all queues. */
     public long txFrames() {
-        return txFrames;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.txFrames;
+        }
+        return n;
     }
 
     /** Bytes put on the wire. */
     public long txBytes() {
-        return txBytes;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.txBytes;
+        }
+        return n;
     }
 
     /** Frames dropped by {@link #transmit}: the transmit queue was full until the next flush. */
     public long txQueueFull() {
-        return txQueueFull;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.txQueueFull;
+        }
+        return n;
     }
 
     /** Frames dropped because the link was down when sending. */
     public long txLinkDown() {
-        return txLinkDown;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.txLinkDown;
+        }
+        return n;
     }
 
     /** Frames dropped because they were longer than MTU + Ethernet header: the stack built them too large. */
     public long txOversize() {
-        return txOversize;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.txOversize;
+        }
+        return n;
     }
 
     /** Frames whose headers did not match their offload metadata, dropped: a stack bug. */
     public long txOffloadMalformed() {
-        return offload.malformedFrames();
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.offload.malformedFrames();
+        }
+        return n;
     }
 
-    /** TSO segments not sent because this NIC's pool was empty while cutting a super-frame. */
+    /** TSO segments not sent because the queue's pool was empty while cutting a super-frame. */
     public long txSegmentsNoBuffer() {
-        return offload.segmentsLostNoBuffer();
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.offload.segmentsLostNoBuffer();
+        }
+        return n;
     }
 
     /** Frames taken off the rings into frames. */
     public long rxFrames() {
-        return rxFrames;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.rxFrames;
+        }
+        return n;
+    }
+
+    /** Frames taken off the ring of receive queue {@code queue}. */
+    public long rxFrames(int queue) {
+        return lanes[queue].rxFrames;
     }
 
     public long rxBytes() {
-        return rxBytes;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.rxBytes;
+        }
+        return n;
     }
 
     /** Frames dropped on receive because the pool was empty (DPDK's {@code rx_nombuf}): frames not released. */
     public long rxNoBuffer() {
-        return rxNoBuffer;
+        long n = 0;
+        for (Lane lane : lanes) {
+            n += lane.rxNoBuffer;
+        }
+        return n;
     }
 
     /** Frames dropped because a receive ring was full: this NIC is polled too slowly for its senders. */
@@ -381,12 +463,12 @@ public final class InMemoryNic implements NetworkDevice {
 
     @Override
     public long txDropped() {
-        return txQueueFull + txLinkDown + txOversize + offload.malformedFrames() + offload.segmentsLostNoBuffer();
+        return txQueueFull() + txLinkDown() + txOversize() + txOffloadMalformed() + txSegmentsNoBuffer();
     }
 
     @Override
     public long rxDropped() {
-        return rxNoBuffer + rxRingFull.get() + rxLinkDown.get() + rxOversize.get();
+        return rxNoBuffer() + rxRingFull.get() + rxLinkDown.get() + rxOversize.get();
     }
 
     /** Bytes waiting in the ring of receive queue {@code queue} (a snapshot while senders are writing). */
@@ -395,7 +477,7 @@ public final class InMemoryNic implements NetworkDevice {
     }
 
     /**
-     * Unplugs the NIC from its port, drops what is queued for transmit and frees the pool: frames lent to
+     * Unplugs the NIC from its port, drops what is queued for transmit and frees the pools: frames lent to
      * the stack must have been released before. Senders still copying into this NIC's rings finish
      * harmlessly (the rings are freed by the garbage collector).
      */
@@ -406,19 +488,27 @@ public final class InMemoryNic implements NetworkDevice {
         }
         closed = true;
         network.detach(port, this);
-        for (int q = 0; q < txQueues.length; q++) {
-            for (int i = 0; i < txQueued[q]; i++) {
-                txQueues[q][i].release();
-                txQueues[q][i] = null;
+        for (Lane lane : lanes) {
+            for (int i = 0; i < lane.txQueued; i++) {
+                lane.txQueue[i].release();
+                lane.txQueue[i] = null;
             }
-            txQueued[q] = 0;
+            lane.txQueued = 0;
         }
-        pool.close();
+        closePools();
+    }
+
+    private void closePools() {
+        for (Lane lane : lanes) {
+            if (lane != null) {
+                lane.pool.close();
+            }
+        }
     }
 
     @Override
     public String toString() {
         return "InMemoryNic[" + name() + " " + MacAddress.toString(macAddress()) + " port " + port
-            + " tx " + txFrames + " (dropped " + txDropped() + ") rx " + rxFrames + " (dropped " + rxDropped() + ")]";
+            + " tx " + txFrames() + " (dropped " + txDropped() + ") rx " + rxFrames() + " (dropped " + rxDropped() + ")]";
     }
 }

@@ -181,7 +181,7 @@ public final class InMemoryNicConfig {
             return this;
         }
 
-        /** Frames in the NIC's pool (default 4096). */
+        /** Frames in the pool of each queue (default 4096). */
         public Builder poolFrames(int poolFrames) {
             this.poolFrames = poolFrames;
             return this;

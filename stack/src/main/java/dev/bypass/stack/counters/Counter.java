@@ -25,6 +25,7 @@ public enum Counter {
     ARP_RESOLUTION_FAILED("arp.resolution_failed", Kind.COUNT, "a neighbour did not answer ARP: packets to it were dropped"),
     ARP_PENDING_DROPPED("arp.pending_dropped", Kind.COUNT, "packets waiting for ARP dropped: queue full or resolution failed"),
     ARP_CACHE_EVICTIONS("arp.cache_evictions", Kind.COUNT, "cache full: an entry was evicted to make room"),
+    ARP_SHARD_RING_FULL("arp.shard_ring_full", Kind.DROP, "an ARP frame from queue 0's stack found this stack's ring full: not learned"),
     ARP_ADDRESS_CONFLICTS("arp.address_conflicts", Kind.COUNT, "another host claims one of our addresses"),
     ARP_DROP_MALFORMED("arp.drop.malformed", Kind.DROP, "ARP packet truncated or not Ethernet/IPv4"),
     ARP_DROP_BAD_SENDER("arp.drop.bad_sender", Kind.DROP, "ARP sender MAC is multicast or sender IP is not a unicast address"),

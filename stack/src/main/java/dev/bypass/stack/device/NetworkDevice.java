@@ -26,8 +26,25 @@ public interface NetworkDevice extends AutoCloseable {
 
     DeviceCapabilities capabilities();
 
-    /** The pool frames for transmit come from (and received frames live in). */
+    /** The pool frames for transmit come from (and received frames live in): queue 0's. */
     FramePool pool();
+
+    /**
+     * The pool of queue {@code queue}, owned by the thread that polls that queue (a device polled by one
+     * thread may share one pool between its queues, the default).
+     */
+    default FramePool pool(int queue) {
+        return pool();
+    }
+
+    /**
+     * The Toeplitz key the device spreads received flows over its queues with (RSS), or null if it does
+     * not hash. A stack that serves one queue picks the source ports of its active opens so that the
+     * replies hash to its own queue.
+     */
+    default byte[] rssKey() {
+        return null;
+    }
 
     /** Receive burst: up to {@code max} frames from {@code queue} into {@code frames[0..n)}; returns n. */
     int receive(int queue, Frame[] frames, int max, long nowNs);
