@@ -40,15 +40,24 @@ final class Ethernet {
         }
         long destination = header.destination();
         if (destination != mac && destination != MacAddress.BROADCAST) {
+            if (MacAddress.isMulticast(destination)) {
+                // Multicast (IPv6 neighbour discovery, LLDP, ...): not the stack's; the kernel's if it has an exception path.
+                Counter fate = stack.passToKernel(false);
+                return fate != null ? fate : Counter.ETH_DROP_NOT_FOR_US;
+            }
             return Counter.ETH_DROP_NOT_FOR_US;
         }
         return switch (header.payloadType(headerLength)) {
             case EthernetHeader.TYPE_IPV4 -> stack.ipv4().input(frame, offset + headerLength, length - headerLength, nowNs);
             case EthernetHeader.TYPE_ARP -> {
                 stack.arpSeen(frame.buffer(), offset + headerLength, length - headerLength);
+                stack.copyToKernel();
                 yield stack.arp().input(frame.buffer(), offset + headerLength, length - headerLength, nowNs, true);
             }
-            default -> Counter.ETH_DROP_UNKNOWN_TYPE;
+            default -> {
+                Counter fate = stack.passToKernel(false);
+                yield fate != null ? fate : Counter.ETH_DROP_UNKNOWN_TYPE;
+            }
         };
     }
 

@@ -153,6 +153,10 @@ final class Ipv4 {
             case Ipv4Header.PROTOCOL_UDP -> stack.udp().input(p, nowNs);
             case Ipv4Header.PROTOCOL_ICMP -> stack.icmp().input(p, nowNs);
             default -> {
+                Counter fate = stack.passToKernel(p.reassembled);
+                if (fate != null) {
+                    yield fate;
+                }
                 if (!p.broadcast) {
                     stack.icmp().sendUnreachable(IcmpHeader.CODE_PROTOCOL_UNREACHABLE, p, 0, nowNs);
                 }

@@ -58,6 +58,10 @@ public final class NetworkStack implements AutoCloseable {
     private final int rssQueues;
     /** Set by {@link QueueShards}: where ARP frames go for the other queues' stacks, and where theirs come in. */
     private QueueShards shards;
+    /** Where frames the stack does not claim go (the host's kernel), or null: they are dropped or refused. */
+    private ExceptionPath exceptionPath;
+    /** The frame {@link #receive} is processing, for the exception path; null outside it. */
+    private Frame receiving;
     /** Frames handed to the device since its last flush. */
     private int txQueued;
     private long nowNs;
@@ -144,6 +148,9 @@ public final class NetworkStack implements AutoCloseable {
         if (shards != null) {
             work += shards.receiveArp(this);
         }
+        if (exceptionPath != null) {
+            work += exceptionPath.transmitFromKernel();
+        }
         for (int q = firstRxQueue; q < endRxQueue; q++) {
             int n = device.receive(q, burst, burst.length, nowNs);
             for (int i = 0; i < n; i++) {
@@ -165,14 +172,52 @@ public final class NetworkStack implements AutoCloseable {
     public void receive(Frame frame) {
         counters.increment(Counter.ETH_RX_FRAMES);
         Counter drop;
+        receiving = frame;
         try {
             drop = ethernet.input(frame, nowNs);
         } catch (RuntimeException e) {
             lastInternalError = e;
             drop = Counter.STACK_INTERNAL_ERRORS;
+        } finally {
+            receiving = null;
         }
         counters.increment(drop == null ? Counter.STACK_RX_ACCEPTED : drop);
         frame.release();
+    }
+
+    /**
+     * Sends the frames the stack does not claim to the host's kernel, and the kernel's frames out on this
+     * stack's device ({@link ExceptionPath}); on the stack's thread (before the first poll, or inside it).
+     */
+    public NetworkStack exceptionPath(ExceptionPath path) {
+        if (exceptionPath != null) {
+            throw new IllegalStateException("stack '" + config.name() + "' has an exception path already");
+        }
+        path.attach(this);
+        this.exceptionPath = path;
+        return this;
+    }
+
+    /**
+     * The frame being received is not the stack's. With an exception path it goes to the kernel and this
+     * returns the counter of its fate; without one (or for a datagram reassembled from fragments, which is
+     * no longer one frame) this returns null and the caller does what it does without a kernel: drop,
+     * reset or ICMP error.
+     */
+    Counter passToKernel(boolean reassembled) {
+        if (exceptionPath == null || receiving == null || reassembled) {
+            return null;
+        }
+        return exceptionPath.toKernel(receiving);
+    }
+
+    /** The kernel gets a copy of the frame being received (ARP: both it and the stack need it). */
+    void copyToKernel() {
+        if (exceptionPath != null && receiving != null) {
+            Counter fate = exceptionPath.toKernel(receiving);
+            counters.increment(fate == Counter.EXCEPTION_TO_KERNEL ? Counter.EXCEPTION_COPIED_TO_KERNEL
+                : Counter.EXCEPTION_COPY_RING_FULL);
+        }
     }
 
     /**
@@ -183,7 +228,7 @@ public final class NetworkStack implements AutoCloseable {
         if (tcp.hasPendingEvents() || udp.hasPendingWork()) {
             return nowNs;
         }
-        if (shards != null && shards.arpWaiting(this)) {
+        if ((shards != null && shards.arpWaiting(this)) || (exceptionPath != null && exceptionPath.fromKernelWaiting())) {
             return nowNs;
         }
         long next = Deadlines.earliest(timers.nextDeadlineNs(), device.nextDeadlineNs());

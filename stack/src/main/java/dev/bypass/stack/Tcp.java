@@ -141,7 +141,8 @@ public final class Tcp {
         if (listener != null) {
             return inputListen(listener, seg, p, nowNs);
         }
-        return inputClosed(seg, p);
+        Counter fate = stack.passToKernel(p.reassembled); // ssh and the like, with an exception path
+        return fate != null ? fate : inputClosed(seg, p);
     }
 
     private boolean reopensTimeWait(TcpConnection c, TcpSegment seg) {

@@ -58,6 +58,10 @@ public final class Udp {
         }
         UdpSocket socket = sockets.get(header.destinationPort());
         if (socket == null) {
+            Counter fate = stack.passToKernel(p.reassembled);
+            if (fate != null) {
+                return fate;
+            }
             if (!p.broadcast) {
                 stack.icmp().sendUnreachable(IcmpHeader.CODE_PORT_UNREACHABLE, p, 0, nowNs);
             }

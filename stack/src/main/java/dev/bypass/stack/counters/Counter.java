@@ -5,9 +5,10 @@ package dev.bypass.stack.counters;
  * (RFC 4293 IP, RFC 4022 TCP, RFC 4113 UDP). Each says what a non-zero value means.
  *
  * <p>{@link Kind#DROP} counters are the reasons a received frame was dropped. Every frame the stack
- * takes from a device ends in exactly one of {@link #STACK_RX_ACCEPTED} or a drop counter, so
- * {@code ETH_RX_FRAMES == STACK_RX_ACCEPTED + sum(drops)} always holds: a drop that is not counted cannot
- * happen.
+ * takes from a device ends in exactly one of {@link #STACK_RX_ACCEPTED}, {@link #EXCEPTION_TO_KERNEL} (the
+ * only {@link Kind#PASSED} counter) or a drop counter, so
+ * {@code ETH_RX_FRAMES == STACK_RX_ACCEPTED + EXCEPTION_TO_KERNEL + sum(drops)} always holds: a drop that
+ * is not counted cannot happen.
  */
 public enum Counter {
     // ---- Ethernet
@@ -25,6 +26,12 @@ public enum Counter {
     ARP_RESOLUTION_FAILED("arp.resolution_failed", Kind.COUNT, "a neighbour did not answer ARP: packets to it were dropped"),
     ARP_PENDING_DROPPED("arp.pending_dropped", Kind.COUNT, "packets waiting for ARP dropped: queue full or resolution failed"),
     ARP_CACHE_EVICTIONS("arp.cache_evictions", Kind.COUNT, "cache full: an entry was evicted to make room"),
+    EXCEPTION_TO_KERNEL("exception.to_kernel", Kind.PASSED, "frames the stack does not claim, passed to the host's kernel"),
+    EXCEPTION_RING_FULL("exception.drop.ring_full", Kind.DROP, "frames for the kernel dropped: the exception path's ring was full (or the frame larger than an eighth of it)"),
+    EXCEPTION_COPIED_TO_KERNEL("exception.copied_to_kernel", Kind.COUNT, "ARP frames the stack took and the kernel got a copy of"),
+    EXCEPTION_COPY_RING_FULL("exception.copy_ring_full", Kind.COUNT, "ARP copies for the kernel not made: the ring was full"),
+    EXCEPTION_FROM_KERNEL("exception.from_kernel", Kind.COUNT, "frames of the host's kernel sent on this stack's NIC"),
+    EXCEPTION_FROM_KERNEL_TOO_LONG("exception.drop.from_kernel_too_long", Kind.DROP, "a kernel frame longer than a pool frame, dropped"),
     ARP_SHARD_RING_FULL("arp.shard_ring_full", Kind.DROP, "an ARP frame from queue 0's stack found this stack's ring full: not learned"),
     ARP_ADDRESS_CONFLICTS("arp.address_conflicts", Kind.COUNT, "another host claims one of our addresses"),
     ARP_DROP_MALFORMED("arp.drop.malformed", Kind.DROP, "ARP packet truncated or not Ethernet/IPv4"),
@@ -135,6 +142,8 @@ public enum Counter {
         COUNT,
         /** A reason a received frame was dropped. */
         DROP,
+        /** A received frame the stack passed on unprocessed (to the host's kernel, by the exception path). */
+        PASSED,
         /** Goes up and down. */
         GAUGE
     }
