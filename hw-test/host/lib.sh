@@ -46,19 +46,19 @@ find_devbind() {
 
 # "0-3,6,8-9" -> "0 1 2 3 6 8 9"; returns 1 on a malformed list.
 expand_cpus() {
-    local list="$1" part a b out=() parts=()
+    local list="$1" part a b cpus=() parts=()
     [[ "$list" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] || return 1
     IFS=, read -r -a parts <<<"$list"
     for part in "${parts[@]}"; do
         if [[ "$part" == *-* ]]; then
             a="${part%-*}"; b="${part#*-}"
             [ "$a" -le "$b" ] || return 1
-            while [ "$a" -le "$b" ]; do out+=("$a"); a=$((a + 1)); done
+            while [ "$a" -le "$b" ]; do cpus+=("$a"); a=$((a + 1)); done
         else
-            out+=("$part")
+            cpus+=("$part")
         fi
     done
-    printf '%s\n' "${out[@]}" | sort -n -u | paste -sd' ' -
+    printf '%s\n' "${cpus[@]}" | sort -n -u | paste -sd' ' -
 }
 
 # "0 1 2 3 6 8 9" -> "0-3,6,8-9"
@@ -98,10 +98,14 @@ pci_attr() { cat "$R/sys/bus/pci/devices/$1/$2" 2>/dev/null || true; }
 pci_driver() {
     if [ -e "$R/sys/bus/pci/devices/$1/driver" ]; then basename "$(readlink -f "$R/sys/bus/pci/devices/$1/driver")"; fi
 }
+# The kernel interfaces of a PCI function (directly under it, or under a virtio device below it).
 pci_interfaces() {
-    if [ -d "$R/sys/bus/pci/devices/$1/net" ]; then
-        find "$R/sys/bus/pci/devices/$1/net" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | paste -sd' ' -
-    fi
+    local n out=""
+    for n in "$R"/sys/class/net/*; do
+        [ -e "$n/device" ] || continue
+        [ "$(pci_of_interface "${n##*/}")" = "$1" ] && out+="${out:+ }${n##*/}"
+    done
+    echo "$out"
 }
 # The interface that carries the default route (IPv4 or IPv6), if it is one of the named ones.
 default_route_dev() {
