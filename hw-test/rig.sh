@@ -16,7 +16,8 @@
 # the namespace this script runs in. No default route anywhere; addresses only from 198.18.0.0/15.
 # `up` writes an env file (default /run/bypass-rig-P.env) that other scripts source; `down` stops
 # the processes still running in the two namespaces (by PID), deletes the namespaces (and with them
-# the veth pairs) and the env file. Two rigs with different prefixes coexist.
+# the veth pairs), the env file and DPDK's runtime directory of the rig's file prefix
+# (/var/run/dpdk/P). Two rigs with different prefixes coexist.
 #
 # One line per result. Exit status: 0 done (status: the rig is up), 1 failed (status: the rig is not
 # up), 2 cannot run (usage, not root, no `ip` or `ethtool`).
@@ -180,6 +181,11 @@ do_down() {
     # Deleting a namespace deletes the veth ends in it, and with them their peers.
     delete_ns "$DUT_NS"
     delete_ns "$PEER_NS"
+    # DPDK's runtime directory for the rig's --file-prefix (BYPASS_RIG_EAL_ARGS), once nothing uses it.
+    if [ -d "/var/run/dpdk/$PREFIX" ]; then
+        run rm -rf "/var/run/dpdk/$PREFIX"
+        [ "$DRY_RUN" = 1 ] || echo "removed /var/run/dpdk/$PREFIX"
+    fi
     if [ -e "$ENV_FILE" ]; then
         run rm -f "$ENV_FILE"
         [ "$DRY_RUN" = 1 ] || echo "removed $ENV_FILE"
@@ -236,6 +242,7 @@ write_env() {
         echo "BYPASS_RIG_PEER_IPS=\"$peer_ips\""
         echo "BYPASS_RIG_PEER_MACS=\"$peer_macs\""
         echo "BYPASS_RIG_EAL_VDEVS=\"$vdevs\""
+        echo "BYPASS_RIG_EAL_ARGS=\"--no-pci --file-prefix $PREFIX$(for v in $vdevs; do printf ' --vdev=%s' "$v"; done)\""
         for ((i = 0; i < RESOURCES; i++)); do
             echo "BYPASS_RIG_DUT_IF_$i=\"$(dut_if "$i")\""
             echo "BYPASS_RIG_DUT_IP_$i=\"$(dut_ip "$i")\""

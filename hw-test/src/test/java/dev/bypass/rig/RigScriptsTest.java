@@ -144,9 +144,9 @@ class RigScriptsTest {
             long after = rxPackets(dut, d);
             assertTrue(after > before, () -> d + " received nothing from " + k + " (" + before + " -> " + after + ")");
         }
-        // The public address goes to resource 0 (the failed ARP for 198.18.1.2 above is forgotten first, or the
-        // kernel would not ask again so soon).
-        ok(run("ip", "-n", peer, "neigh", "flush", "dev", p + "p0"));
+        // The public address goes to resource 0. The failed ARP entries of the pings above are forgotten first:
+        // the kernel would not ask for 198.18.1.2 again so soon, and would still be retrying 198.18.2.2 on p1.
+        ok(run("ip", "-n", peer, "neigh", "flush", "all"));
         long[] before = {rxPackets(dut, p + "d0"), rxPackets(dut, p + "d1")};
         run("ip", "netns", "exec", peer, "ping", "-c", "1", "-W", "1", "198.18.0.10");
         assertTrue(rxPackets(dut, p + "d0") > before[0], "nothing for 198.18.0.10 arrived on resource 0");
@@ -288,6 +288,66 @@ class RigScriptsTest {
         Run help = run(rig().toString(), "--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--peer-offloads on|off") && help.out().contains("--env-file PATH"), help::toString);
+    }
+
+    /**
+     * The rig as DPDK sees it: DPDK's own testpmd, in icmpecho mode on the af_packet PMD over both DPDK-side
+     * veth ends (the EAL arguments from the env file), answers the kernel's ARP and pings on each resource and
+     * at the public address; {@code down} stops it by PID and removes its runtime directory.
+     */
+    @Test
+    void dpdk_testpmd_on_the_rig_answers_the_kernel_s_pings() throws Exception {
+        requireRig();
+        Assumptions.assumeTrue(Environment.hasCommand("dpdk-testpmd"),
+            "skipped: no dpdk-testpmd (apt-get install dpdk)");
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
+            "skipped: testpmd wants two lcores (a main one and a forwarding one)");
+        String p = prefix("e");
+        String peer = p + "-peer";
+        Path envFile = tmp.resolve(p + ".env");
+        assertEquals(0, run(rig().toString(), "up", "--prefix", p, "--resources", "2", "--env-file",
+            envFile.toString()).exit());
+        Map<String, String> env = readEnvFile(envFile);
+        assertEquals("--no-pci --file-prefix " + p + " --vdev=net_af_packet0,iface=" + p + "d0 --vdev=net_af_packet1,iface="
+            + p + "d1", env.get("BYPASS_RIG_EAL_ARGS"));
+
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", env.get("BYPASS_RIG_DUT_NS"), "dpdk-testpmd",
+            "--no-huge", "-m", "256", "-l", "0-1"));
+        cmd.addAll(List.of(env.get("BYPASS_RIG_EAL_ARGS").split(" ")));
+        cmd.addAll(List.of("--", "--forward-mode=icmpecho", "--auto-start", "--stats-period", "5",
+            "--total-num-mbufs=2048"));
+        Path log = tmp.resolve("testpmd.log");
+        Process testpmd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(log).contains("icmpecho packet forwarding - ports=2")) {
+                assertTrue(testpmd.isAlive() && System.nanoTime() < deadline, () -> "testpmd did not start: " + read(log));
+                Thread.sleep(100);
+            }
+            for (String ip : List.of("198.18.1.2", "198.18.2.2", "198.18.0.10")) {
+                Run ping = run("ip", "netns", "exec", peer, "ping", "-c", "3", "-i", "0.2", "-W", "2", ip);
+                System.out.println("[rig] testpmd: " + ping.lines().getLast());
+                assertTrue(ping.out().contains("3 packets transmitted, 3 received"), () -> ping + "\n" + read(log));
+            }
+            Run full = run("ip", "netns", "exec", peer, "ping", "-c", "2", "-i", "0.2", "-W", "2", "-M", "do", "-s", "1472",
+                "198.18.2.2");
+            assertTrue(full.out().contains("2 packets transmitted, 2 received"), () -> "full-size frames: " + full);
+        } finally {
+            Run down = run(rig().toString(), "down", "--prefix", p, "--env-file", envFile.toString());
+            assertEquals(0, down.exit(), down::toString);
+            assertTrue(down.hasLineStartingWith("stop pid " + testpmd.pid() + " (dpdk-testpmd "), down::toString);
+            assertTrue(testpmd.waitFor(10, TimeUnit.SECONDS), "testpmd still running after down");
+        }
+        assertFalse(Files.exists(Path.of("/var/run/dpdk", p)), "DPDK's runtime directory of the rig left behind");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(cannot read " + file + ")";
+        }
     }
 
     // ================================================================================ check-host.sh
