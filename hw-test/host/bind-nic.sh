@@ -101,7 +101,8 @@ explain_connectx() {
     esac
     echo "  rdma-core: $(rdma_core)"
     echo "  EAL: -a $pci   (each port of a dual-port card is its own PCI function and its own -a)"
-    [ -z "$ifs" ] || echo "  keep the interface up (ip link set dev ${ifs%% *} up); flow rules steer traffic to DPDK"
+    [ -z "$ifs" ] || echo "  keep ${ifs%% *} up (ip link set dev ${ifs%% *} up): the PMD takes its link from it;" \
+        "what DPDK's flow rules do not take stays with the kernel"
 }
 
 # Resolves an argument to a PCI address, or refuses (and prints nothing on stdout).

@@ -3,7 +3,7 @@
 # timer ticks, RCU callbacks and IRQs off them; writes it to the GRUB configuration with --apply;
 # moves IRQ affinity off them at once with --irqs.
 #
-#   hw-test/host/isolate-cores.sh [--cores LIST] [--apply] [--irqs] [--dry-run]
+#   hw-test/host/isolate-cores.sh [--cores LIST] [--iommu intel|amd] [--apply] [--irqs] [--dry-run]
 #
 # Without --apply and --irqs it only prints (the command line, and what the host has now). --apply
 # writes /etc/default/grub.d/90-bypass-isolate.cfg and runs update-grub (Debian/Ubuntu; on hosts with
@@ -21,10 +21,13 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-usage: isolate-cores.sh [--cores LIST] [--apply] [--irqs] [--dry-run]
+usage: isolate-cores.sh [--cores LIST] [--iommu intel|amd] [--apply] [--irqs] [--dry-run]
 
   --cores LIST   the cores to isolate, e.g. 2-7 or 2,3,6-7 (default: every online CPU but CPU 0
                  and its hyperthread siblings)
+  --iommu intel|amd
+                 add the IOMMU parameters vfio-pci needs too (intel_iommu=on iommu=pt, or
+                 amd_iommu=on iommu=pt)
   --apply        write the GRUB drop-in and regenerate the GRUB configuration (reboot to take effect)
   --irqs         move IRQ affinity to the housekeeping cores now
   --dry-run      print the commands of --apply and --irqs instead of running them
@@ -38,12 +41,15 @@ EOF
 die2() { echo "isolate-cores.sh: $*" >&2; exit 2; }
 
 CORES=""
+IOMMU=""
 APPLY=0
 IRQS=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --cores) [ $# -ge 2 ] || die2 "--cores needs a list"; CORES="$2"; shift 2 ;;
         --cores=*) CORES="${1#*=}"; shift ;;
+        --iommu) [ $# -ge 2 ] || die2 "--iommu needs intel or amd"; IOMMU="$2"; shift 2 ;;
+        --iommu=*) IOMMU="${1#*=}"; shift ;;
         --apply) APPLY=1; shift ;;
         --irqs) IRQS=1; shift ;;
         --dry-run|-n) DRY_RUN=1; shift ;;
@@ -74,14 +80,20 @@ for c in $ONLINE; do [[ " $ISOLATED " == *" $c "* ]] || HOUSE+=("$c"); done
 ISO_LIST="$(compress_cpus $ISOLATED)"
 HOUSE_LIST="$(compress_cpus "${HOUSE[@]}")"
 PARAMS="isolcpus=managed_irq,domain,$ISO_LIST nohz_full=$ISO_LIST rcu_nocbs=$ISO_LIST irqaffinity=$HOUSE_LIST"
+case "$IOMMU" in
+    "") ;;
+    intel) PARAMS+=" intel_iommu=on iommu=pt" ;;
+    amd) PARAMS+=" amd_iommu=on iommu=pt" ;;
+    *) die2 "--iommu wants intel or amd" ;;
+esac
 
 echo "isolate $ISO_LIST; housekeeping $HOUSE_LIST (online $ONLINE_LIST)"
 echo "kernel command line: $PARAMS"
 now=""
-for p in isolcpus nohz_full rcu_nocbs irqaffinity; do
+for p in isolcpus nohz_full rcu_nocbs irqaffinity intel_iommu amd_iommu iommu; do
     for w in $(cat "$R/proc/cmdline" 2>/dev/null || true); do case "$w" in "$p"=*) now+="${now:+ }$w" ;; esac; done
 done
-echo "booted with: ${now:-none of isolcpus, nohz_full, rcu_nocbs, irqaffinity}"
+echo "booted with: ${now:-none of isolcpus, nohz_full, rcu_nocbs, irqaffinity, intel_iommu, amd_iommu, iommu}"
 iso_now="$(cat "$R/sys/devices/system/cpu/isolated" 2>/dev/null || echo '?')"
 nohz_now="$(cat "$R/sys/devices/system/cpu/nohz_full" 2>/dev/null || echo '?')"
 echo "isolated now: ${iso_now:-none}; nohz_full now: ${nohz_now:-none}"
@@ -94,7 +106,7 @@ FAILED=0
 if [ "$APPLY" = 1 ]; then
     if command -v grubby >/dev/null 2>&1; then
         # RHEL/Fedora (BLS entries): grubby edits every kernel's arguments.
-        run grubby --update-kernel=ALL --remove-args="isolcpus nohz_full rcu_nocbs irqaffinity" || FAILED=1
+        run grubby --update-kernel=ALL --remove-args="isolcpus nohz_full rcu_nocbs irqaffinity${IOMMU:+ ${IOMMU}_iommu iommu}" || FAILED=1
         run grubby --update-kernel=ALL --args="$PARAMS" || FAILED=1
         echo "# undo: grubby --update-kernel=ALL --remove-args=\"isolcpus nohz_full rcu_nocbs irqaffinity\""
     else

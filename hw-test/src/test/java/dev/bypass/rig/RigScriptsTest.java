@@ -577,6 +577,11 @@ class RigScriptsTest {
             || l.startsWith("grubby --update-kernel=ALL --args=")), irqs::toString);
         assertEquals("0-3", Files.readString(h.root.resolve("proc/irq/30/smp_affinity_list")).strip(), "dry run moved an IRQ");
 
+        Run amd = run(h.env(), host("isolate-cores.sh").toString(), "--cores", "3", "--iommu", "amd");
+        assertTrue(amd.hasLine("kernel command line: isolcpus=managed_irq,domain,3 nohz_full=3 rcu_nocbs=3 "
+            + "irqaffinity=0-2 amd_iommu=on iommu=pt"), amd::toString);
+        assertEquals(2, run(h.env(), host("isolate-cores.sh").toString(), "--iommu", "arm").exit());
+
         for (String cores : List.of("0-3", "7", "2-x")) {
             Run bad = run(h.env(), host("isolate-cores.sh").toString(), "--cores", cores);
             assertEquals(2, bad.exit(), bad::toString);
