@@ -214,7 +214,7 @@ next_print=0
 
 print_done() {
     local i status reason name
-    while [ $next_print -lt $n ] && [ -f "$WORK/$next_print.res" ]; do
+    while [ $next_print -lt "$n" ] && [ -f "$WORK/$next_print.res" ]; do
         i=$next_print
         IFS=$'\t' read -r status reason < "$WORK/$i.res"
         name="${SCRIPTS[$i]}"
