@@ -674,13 +674,9 @@ public final class TcpConnection implements TimerQueue.Owner {
                 seq += Math.min(bound - seq, goal - (seq - tail));
                 if (joining) {
                     joining = false;
-                    // The tail piece's push (a PSH on Linux's skb, cleared when a write joins it) moves to its new
-                    // end, where the write's end marks it again; a MSG_MORE write's end does not.
-                    if (more) {
-                        dropPushMark(from);
-                    } else {
-                        movePushMark(from, seq);
-                    }
+                    // Linux tcp_sendmsg clears the PSH of the skb a write joins: the push is the write's end now
+                    // (marked below unless MSG_MORE), not the end of this piece if the write goes on past it.
+                    dropPushMark(from);
                 }
                 newPiece = seq - tail >= goal;
                 if (newPiece && seq != writeEnd) {
@@ -713,7 +709,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             // largest window since the last push).
             if (!more || Seq.gt(end, pushedSeq + (maxSndWnd >> 1))) {
                 if (pushMarkCount > 0 && lastPushMark() == end) {
-                    pushedSeq = end; // the tail's push moved here already
+                    pushedSeq = end; // a forced push marked it already
                 } else {
                     addPushMark(end);
                 }
@@ -767,17 +763,10 @@ public final class TcpConnection implements TimerQueue.Owner {
         pushMarkCount++;
     }
 
-    /** The last push mark, if it is at {@code seq}, goes (a MSG_MORE write joined the piece it ends). */
+    /** The last push mark, if it is at {@code seq}, goes (a write joined the piece it ends). */
     private void dropPushMark(int seq) {
         if (pushMarkCount > 0 && lastPushMark() == seq) {
             pushMarkCount--;
-        }
-    }
-
-    /** The last push mark, if it is at {@code from}, moves to {@code to} (data joined the piece it ends). */
-    private void movePushMark(int from, int to) {
-        if (pushMarkCount > 0 && lastPushMark() == from) {
-            pushMarks[(pushMarkHead + pushMarkCount - 1) % MAX_PUSH_MARKS] = to;
         }
     }
 
