@@ -674,9 +674,14 @@ public final class TcpConnection implements TimerQueue.Owner {
                 seq += Math.min(bound - seq, goal - (seq - tail));
                 if (joining) {
                     joining = false;
-                    // Linux tcp_sendmsg clears the PSH of the skb a write joins: the push is the write's end now
-                    // (marked below unless MSG_MORE), not the end of this piece if the write goes on past it.
-                    dropPushMark(from);
+                    // Linux tcp_sendmsg clears the PSH of the skb a write first joins: the push is the write's end
+                    // now (marked below unless MSG_MORE). A piece the write rejoins after pushing part of it keeps
+                    // its push (a forced push's), which moves to the piece's new end.
+                    if (copied == 0) {
+                        dropPushMark(from);
+                    } else {
+                        movePushMark(from, seq);
+                    }
                 }
                 newPiece = seq - tail >= goal;
                 if (newPiece && seq != writeEnd) {
@@ -767,6 +772,13 @@ public final class TcpConnection implements TimerQueue.Owner {
     private void dropPushMark(int seq) {
         if (pushMarkCount > 0 && lastPushMark() == seq) {
             pushMarkCount--;
+        }
+    }
+
+    /** The last push mark, if it is at {@code from}, moves to {@code to} (data joined the piece it ends). */
+    private void movePushMark(int from, int to) {
+        if (pushMarkCount > 0 && lastPushMark() == from) {
+            pushMarks[(pushMarkHead + pushMarkCount - 1) % MAX_PUSH_MARKS] = to;
         }
     }
 
