@@ -20,8 +20,9 @@ import org.agrona.MutableDirectBuffer;
  *
  * <p>Reading order: the application's calls (write, read, close), then {@link #input} — the "segment
  * arrives" steps of RFC 9293 section 3.10.7 in their order — then {@link #output}, which decides what to
- * send (window, congestion window, Nagle, silly-window avoidance, FIN), then the timers (retransmission
- * with RFC 6298 backoff, persist, delayed ACK, keepalive, TIME-WAIT) and finally segment building.
+ * send (window, congestion window, Nagle, the cork, silly-window avoidance, FIN), then the timers
+ * (retransmission with RFC 6298 backoff, persist and probe, delayed ACK, keepalive, TIME-WAIT) and finally
+ * segment building.
  *
  * <p>Variables carry their RFC names: {@code sndUna} is SND.UNA, {@code rcvNxt} is RCV.NXT. Sequence
  * numbers compare through {@link Seq}. Time is the {@code nowNs} passed in; timers are explicit deadlines
@@ -637,9 +638,9 @@ public final class TcpConnection implements TimerQueue.Owner {
      * the write's end is not a push (no PSH there) and a partial segment at the end of the queue waits, even with
      * nothing in flight, as under {@link #cork(boolean)} but for this write's push only: the next ACK, a write
      * without {@code more}, {@link #noDelay(boolean)} or uncorking sends it as the connection's switches allow.
-     * Full segments go as they fill. Held data goes at the latest when the probe timer finds it waiting with
-     * nothing in flight, one RTO after the push (Linux tcp_write_wakeup). A write the send buffer stops short
-     * is pushed as if {@code more} were false (Linux pushes before it waits for memory).
+     * Full segments go as they fill. Held data goes at the latest with the probe timer, as under the cork. A
+     * write the send buffer stops short is pushed as if {@code more} were false (Linux pushes before it waits
+     * for memory).
      */
     public int write(DirectBuffer source, int offset, int length, boolean more) {
         checkWritable();
@@ -1011,10 +1012,11 @@ public final class TcpConnection implements TimerQueue.Owner {
     /**
      * Corks the connection (true) or uncorks it, as Linux's TCP_CORK: while corked, a partial segment at the end
      * of the queue waits for more data, even with nothing in flight, and even with {@link #noDelay(boolean)}
-     * on; full segments go as usual. Uncorking pushes what waits at once. Held data goes at the latest when the
-     * probe timer finds it waiting with nothing in flight, one RTO after the last push (Linux has no other cork
-     * timeout; this is its "200 ms ceiling"). {@link #write(DirectBuffer, int, int, boolean)} with {@code more}
-     * corks one write.
+     * on; full segments go as usual. Uncorking pushes what waits at once. Held data goes at the latest with the
+     * probe timer: armed when the output finds data waiting with nothing in flight, restarted by every ACK, it
+     * sends the head of the queue (PSH set) one RTO later (Linux tcp_write_wakeup; Linux has no other cork
+     * timeout, this is tcp(7)'s "200 ms ceiling"). {@link #write(DirectBuffer, int, int, boolean)} with
+     * {@code more} corks one write's push. New connections take {@link TcpConfig#cork()}.
      */
     public void cork(boolean on) {
         cork = on;
