@@ -62,6 +62,7 @@ final class Linux {
     static final int MSG_PEEK = 0x2;
     static final int MSG_DONTWAIT = 0x40;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_MORE = 0x8000;
 
     static final int SIOCINQ = 0x541B;
     static final int SIOCOUTQ = 0x5411;
@@ -121,7 +122,7 @@ final class Linux {
             "POLLWRBAND", 0x200, "POLLMSG", 0x400, "POLLRDHUP", POLLRDHUP);
         symbols("MSG_OOB", 0x1, "MSG_PEEK", MSG_PEEK, "MSG_DONTROUTE", 0x4, "MSG_TRUNC", 0x20,
             "MSG_DONTWAIT", MSG_DONTWAIT, "MSG_EOR", 0x80, "MSG_WAITALL", 0x100, "MSG_ERRQUEUE", 0x2000,
-            "MSG_NOSIGNAL", MSG_NOSIGNAL, "MSG_MORE", 0x8000, "MSG_FASTOPEN", 0x20000000, "MSG_ZEROCOPY", 0x4000000);
+            "MSG_NOSIGNAL", MSG_NOSIGNAL, "MSG_MORE", MSG_MORE, "MSG_FASTOPEN", 0x20000000, "MSG_ZEROCOPY", 0x4000000);
         symbols("SIOCINQ", SIOCINQ, "FIONREAD", SIOCINQ, "SIOCOUTQ", SIOCOUTQ, "TIOCOUTQ", SIOCOUTQ,
             "SIOCOUTQNSD", 0x894B);
         errno(1, "EPERM", "Operation not permitted");

@@ -22,9 +22,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * as packetdrill's buffers are.
  *
  * <p>Socket options become the {@link TcpConfig} passed to {@code listen} or {@code connect}, and on an open
- * connection go to its setters (TCP_NODELAY, SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT, SO_SNDBUF,
- * SO_RCVBUF); those bypass cannot honour (TCP_CORK, TCP_QUICKACK, MSG_MORE, zerocopy, MD5, Fast Open, ...)
- * skip the script, naming them.
+ * connection go to its setters (TCP_NODELAY, TCP_CORK, SO_KEEPALIVE, TCP_KEEPIDLE/KEEPINTVL/KEEPCNT,
+ * SO_SNDBUF, SO_RCVBUF); MSG_MORE goes to the write. Those bypass cannot honour (TCP_QUICKACK, zerocopy, MD5,
+ * Fast Open, ...) skip the script, naming them.
  */
 final class SocketCalls {
     /** What a call returned: its value, and errno when it failed; {@code mismatch} for out-values that differ. */
@@ -62,7 +62,7 @@ final class SocketCalls {
     private static final int WMEM_MAX = 212992;
     private static final int RMEM_MAX = 212992;
     private static final int BUFFER_BYTES = 64 * 1024;
-    private static final int SUPPORTED_SEND_FLAGS = Linux.MSG_DONTWAIT | Linux.MSG_NOSIGNAL;
+    private static final int SUPPORTED_SEND_FLAGS = Linux.MSG_DONTWAIT | Linux.MSG_NOSIGNAL | Linux.MSG_MORE;
     private static final int SUPPORTED_RECV_FLAGS = Linux.MSG_DONTWAIT;
 
     private final ScriptRun run;
@@ -442,6 +442,7 @@ final class SocketCalls {
             throw new ScriptSkip(why);
         }
         boolean dontWait = (flags & Linux.MSG_DONTWAIT) != 0;
+        boolean more = (flags & Linux.MSG_MORE) != 0;
         return new Call() {
             private long written;
             /** The send buffer stopped this write: it sleeps until the buffer is writable (sk_stream_wait_memory). */
@@ -473,7 +474,7 @@ final class SocketCalls {
                 }
                 waiting = false;
                 while (written < count) {
-                    int n = c.write(zeros, 0, (int) Math.min(count - written, zeros.capacity()));
+                    int n = c.write(zeros, 0, (int) Math.min(count - written, zeros.capacity()), more);
                     if (n <= 0) {
                         break;
                     }
@@ -603,9 +604,8 @@ final class SocketCalls {
         }
         if (level == Linux.SOL_TCP) {
             return switch (name) {
-                case Linux.TCP_NODELAY, Linux.TCP_MAXSEG, Linux.TCP_KEEPIDLE, Linux.TCP_KEEPINTVL, Linux.TCP_KEEPCNT,
-                     Linux.TCP_SYNCNT, Linux.TCP_CONGESTION -> null;
-                case Linux.TCP_CORK -> call + "(TCP_CORK): corking is not in bypass";
+                case Linux.TCP_NODELAY, Linux.TCP_CORK, Linux.TCP_MAXSEG, Linux.TCP_KEEPIDLE, Linux.TCP_KEEPINTVL,
+                     Linux.TCP_KEEPCNT, Linux.TCP_SYNCNT, Linux.TCP_CONGESTION -> null;
                 case Linux.TCP_QUICKACK -> call + "(TCP_QUICKACK): bypass has no quick-ACK switch";
                 case Linux.TCP_INFO -> set ? call + "(TCP_INFO) cannot be set" : null;
                 default -> call + "(" + option + ") is not supported by bypass";
@@ -719,6 +719,14 @@ final class SocketCalls {
                 }
                 applyToListener(sock);
             }
+            case Linux.TCP_CORK -> {
+                // Linux: accepted sockets inherit it from the listener (as TCP_NODELAY).
+                sock.options.cork(v != 0);
+                if (c != null) {
+                    c.cork(v != 0);
+                }
+                applyToListener(sock);
+            }
             case Linux.TCP_MAXSEG -> {
                 if (c != null) {
                     throw new ScriptSkip("TCP_MAXSEG on an open connection: bypass clamps the MSS at open only");
@@ -823,6 +831,7 @@ final class SocketCalls {
             } else {
                 actual = switch (name) {
                     case Linux.TCP_NODELAY -> (c != null ? c.noDelay() : sock.options.build().noDelay()) ? 1 : 0;
+                    case Linux.TCP_CORK -> (c != null ? c.cork() : sock.options.build().cork()) ? 1 : 0;
                     case Linux.TCP_MAXSEG -> maxSegment(sock);
                     case Linux.TCP_KEEPIDLE -> (c != null ? c.keepAliveIdleNs() : sock.options.build()
                         .keepAliveIdleNs()) / 1_000_000_000L;

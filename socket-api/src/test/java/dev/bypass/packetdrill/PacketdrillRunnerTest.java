@@ -176,8 +176,8 @@ class PacketdrillRunnerTest {
         for (String[] c : new String[][] {
             {"+0 < S 0:0(0) win 1 <FO abcd,nop,nop>", "TCP Fast Open option"},
             {"+0 < udp (100)", "udp packets"},
-            {"+0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0", "TCP_CORK"},
-            {"+0 send(4, ..., 40, MSG_MORE) = 40", "MSG_MORE"},
+            {"+0 setsockopt(4, SOL_TCP, TCP_QUICKACK, [1], 4) = 0", "TCP_QUICKACK"},
+            {"+0 send(4, ..., 40, MSG_OOB) = 40", "MSG_OOB"},
             {"+0 send(4, ..., 40, MSG_ZEROCOPY) = 40", "MSG_ZEROCOPY"},
             {"+0 setsockopt(4, SOL_TCP, TCP_MD5SIG, [1], 4) = 0", "TCP_MD5SIG"},
             {"+0 setsockopt(4, SOL_SOCKET, SO_TIMESTAMPING, [1], 4) = 0", "SO_TIMESTAMPING"},
@@ -192,6 +192,35 @@ class PacketdrillRunnerTest {
         assertResult(run("--ip_version=ipv6\n" + PASSIVE_OPEN), Result.Status.SKIP, "IPv4 scripts only");
         assertResult(run("`sysctl -q net.ipv4.tcp_wobble=1`\n" + PASSIVE_OPEN), Result.Status.SKIP, "tcp_wobble");
         assertEquals(10, skipped.size());
+    }
+
+    @Test
+    void tcp_cork_and_msg_more_run_as_on_linux() {
+        // Corked, a small write waits with nothing in flight until uncorked; a MSG_MORE write waits until a
+        // write without it, which pushes both (PSH at its end).
+        Result r = run(PASSIVE_OPEN + """
+            +0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+            +0 getsockopt(4, SOL_TCP, TCP_CORK, [1], [4]) = 0
+            +0 write(4, ..., 40) = 40
+            +.05 setsockopt(4, SOL_TCP, TCP_CORK, [0], 4) = 0
+            +0 > P. 1:41(40) ack 1
+            +0 getsockopt(4, SOL_TCP, TCP_CORK, [0], [4]) = 0
+            +.01 < . 1:1(0) ack 41 win 257
+            +0 send(4, ..., 40, MSG_MORE) = 40
+            +.05 write(4, ..., 10) = 10
+            +0 > P. 41:91(50) ack 1
+            """);
+        assertEquals(Result.Status.PASS, r.status(), r.message());
+        // Scripts that expect the held data at once fail: it goes one RTO later (the probe timer).
+        assertResult(run(PASSIVE_OPEN + """
+            +0 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0
+            +0 write(4, ..., 40) = 40
+            +0 > P. 1:41(40) ack 1
+            """), Result.Status.FAIL, "timing error");
+        assertResult(run(PASSIVE_OPEN + """
+            +0 sendmsg(4, {msg_name(...)=..., msg_iov(1)=[{..., 40}], msg_flags=0}, MSG_MORE) = 40
+            +0 > P. 1:41(40) ack 1
+            """), Result.Status.FAIL, "timing error");
     }
 
     @Test

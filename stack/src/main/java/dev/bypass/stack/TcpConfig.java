@@ -34,6 +34,7 @@ public record TcpConfig(
     long keepAliveIntervalNs,
     int keepAliveProbes,
     boolean noDelay,
+    boolean cork,
     boolean windowScaling,
     boolean timestamps,
     int maxOutOfOrderRanges,
@@ -155,6 +156,7 @@ public record TcpConfig(
             .keepAliveIntervalNs(TimeUnit.SECONDS.toNanos(75))      // tcp_keepalive_intvl
             .keepAliveProbes(9)                                     // tcp_keepalive_probes
             .noDelay(false)                                         // TCP_NODELAY unset: Nagle on
+            .cork(false)                                            // TCP_CORK unset
             .windowScaling(true)                                    // tcp_window_scaling
             .timestamps(true)                                       // tcp_timestamps
             .receiveBufferBytes(6 * 1024 * 1024)                    // tcp_rmem[2] up to 6.15 (32 MiB from 6.16)
@@ -199,6 +201,7 @@ public record TcpConfig(
         private long keepAliveIntervalNs = TimeUnit.SECONDS.toNanos(75);
         private int keepAliveProbes = 9;
         private boolean noDelay = false;
+        private boolean cork = false;
         private boolean windowScaling = true;
         private boolean timestamps = true;
         private int maxOutOfOrderRanges = 32;
@@ -241,6 +244,7 @@ public record TcpConfig(
             keepAliveIntervalNs = c.keepAliveIntervalNs;
             keepAliveProbes = c.keepAliveProbes;
             noDelay = c.noDelay;
+            cork = c.cork;
             windowScaling = c.windowScaling;
             timestamps = c.timestamps;
             maxOutOfOrderRanges = c.maxOutOfOrderRanges;
@@ -350,6 +354,15 @@ public record TcpConfig(
         /** Default of the per-connection no-delay switch (Nagle off when true). */
         public Builder noDelay(boolean v) {
             noDelay = v;
+            return this;
+        }
+
+        /**
+         * Default of the per-connection cork switch (Linux {@code TCP_CORK}): when true, a partial segment at the
+         * end of the queue waits for more data, see {@link TcpConnection#cork(boolean)}.
+         */
+        public Builder cork(boolean v) {
+            cork = v;
             return this;
         }
 
@@ -478,8 +491,8 @@ public record TcpConfig(
         public TcpConfig build() {
             return new TcpConfig(sendBufferBytes, receiveBufferBytes, initialWindowSegments, rtoInitialNs, rtoMinNs,
                 rtoMaxNs, synRetries, maxRetransmissions, delayedAckNs, delayedAck, timeWaitNs, finWait2TimeoutNs,
-                keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, windowScaling, timestamps,
-                maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
+                keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, cork, windowScaling,
+                timestamps, maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
                 challengeAckIntervalNs, tso, congestionControl, sack, dsack, rack, tailLossProbe, frto, reordering, slowStartAfterIdle, tsoWinDivisor, minTsoSegments, maxSegmentSize);
         }
     }

@@ -20,8 +20,9 @@ import org.agrona.MutableDirectBuffer;
  *
  * <p>Reading order: the application's calls (write, read, close), then {@link #input} — the "segment
  * arrives" steps of RFC 9293 section 3.10.7 in their order — then {@link #output}, which decides what to
- * send (window, congestion window, Nagle, silly-window avoidance, FIN), then the timers (retransmission
- * with RFC 6298 backoff, persist, delayed ACK, keepalive, TIME-WAIT) and finally segment building.
+ * send (window, congestion window, Nagle, the cork, silly-window avoidance, FIN), then the timers
+ * (retransmission with RFC 6298 backoff, persist and probe, delayed ACK, keepalive, TIME-WAIT) and finally
+ * segment building.
  *
  * <p>Variables carry their RFC names: {@code sndUna} is SND.UNA, {@code rcvNxt} is RCV.NXT. Sequence
  * numbers compare through {@link Seq}. Time is the {@code nowNs} passed in; timers are explicit deadlines
@@ -80,6 +81,13 @@ public final class TcpConnection implements TimerQueue.Owner {
     private static final int SEND_ONE = 1;
     /** One segment whatever the congestion window: a tail-loss probe. */
     private static final int SEND_PROBE = 2;
+    /** As SEND_ALL past the cork: a forced push inside a write (Linux's TCP_NAGLE_PUSH). */
+    private static final int SEND_PUSH = 3;
+    /**
+     * The head of the queue, one segment at most, whatever Nagle, the cork or the congestion window say, PSH set:
+     * the probe timer found data waiting with nothing in flight and the window open (Linux tcp_write_wakeup).
+     */
+    private static final int SEND_WAKEUP = 4;
 
     // ACK flags, as Linux's FLAG_* in tcp_input.c.
     private static final int FLAG_DATA = 1;
@@ -308,6 +316,20 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     // ---- per-connection switches
     private boolean noDelay;
+    /** Linux TCP_CORK (nonagle's TCP_NAGLE_CORK): a partial segment at the end of the queue waits. */
+    private boolean cork;
+    /**
+     * Linux TCP_NAGLE_PUSH: setting TCP_NODELAY (or uncorking with it set) pushes what is queued past the cork and
+     * Nagle, until a write starts a new piece (skb_entail clears it).
+     */
+    private boolean pushQueued;
+    /**
+     * The last push was a MSG_MORE write's (Linux tcp_push with TCP_NAGLE_CORK): output holds the partial tail
+     * until something pushes with the connection's own switches (an ACK, a write without MSG_MORE, a setter).
+     */
+    private boolean morePending;
+    /** The end of the queue is a push (PSH on Linux's tail skb): false after a MSG_MORE write. */
+    private boolean tailPushed;
     private boolean keepAlive;
     /** Linux TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT: idle time before the first probe, between probes, probes. */
     private long keepAliveIdleNs;
@@ -439,6 +461,9 @@ public final class TcpConnection implements TimerQueue.Owner {
         lastDataReceiveNs = 0;
         rcvMss = 0;
         noDelay = config.noDelay();
+        cork = config.cork();
+        pushQueued = morePending = false;
+        tailPushed = true;
         keepAlive = config.keepAlive();
         keepAliveIdleNs = config.keepAliveIdleNs();
         keepAliveIntervalNs = config.keepAliveIntervalNs();
@@ -605,7 +630,23 @@ public final class TcpConnection implements TimerQueue.Owner {
      * write fills next. The last byte of every write is pushed.
      */
     public int write(DirectBuffer source, int offset, int length) {
+        return write(source, offset, length, false);
+    }
+
+    /**
+     * {@link #write(DirectBuffer, int, int)}, with {@code more} as Linux's MSG_MORE: more data follows soon, so
+     * the write's end is not a push (no PSH there) and a partial segment at the end of the queue waits, even with
+     * nothing in flight, as under {@link #cork(boolean)} but for this write's push only: the next ACK, a write
+     * without {@code more}, {@link #noDelay(boolean)} or uncorking sends it as the connection's switches allow.
+     * Full segments go as they fill. Held data goes at the latest with the probe timer, as under the cork. A
+     * write the send buffer stops short is pushed as if {@code more} were false (Linux pushes before it waits
+     * for memory).
+     */
+    public int write(DirectBuffer source, int offset, int length, boolean more) {
         checkWritable();
+        if (more && onOutputList && state.isSynchronized()) {
+            output(stack.nowNs()); // what earlier events pushed goes first, as Linux sent it before this call
+        }
         int start = dataEnd();
         if (!pushStarted) {
             pushStarted = true;
@@ -629,11 +670,19 @@ public final class TcpConnection implements TimerQueue.Owner {
                         break; // Linux sk_stream_memory_free: no new piece at the send buffer limit
                     }
                     tail = seq;
+                    pushQueued = false; // Linux skb_entail: a new skb ends TCP_NAGLE_PUSH
                 }
                 seq += Math.min(bound - seq, goal - (seq - tail));
                 if (joining) {
                     joining = false;
-                    movePushMark(from, seq); // the tail piece's push (a PSH on Linux's skb) moves to its new end
+                    // Linux tcp_sendmsg clears the PSH of the skb a write first joins: the push is the write's end
+                    // now (marked below unless MSG_MORE). A piece the write rejoins after pushing part of it keeps
+                    // its push (a forced push's), which moves to the piece's new end.
+                    if (copied == 0) {
+                        dropPushMark(from);
+                    } else {
+                        movePushMark(from, seq);
+                    }
                 }
                 newPiece = seq - tail >= goal;
                 if (newPiece && seq != writeEnd) {
@@ -658,14 +707,23 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         if (copied < length) {
             writeBlocked = true;
+            more = false; // Linux tcp_sendmsg pushes without MSG_MORE before it waits for memory
         }
         if (copied > 0) {
             int end = start + copied;
-            if (pushMarkCount > 0 && lastPushMark() == end) {
-                pushedSeq = end; // the tail's push moved here already
+            // Linux tcp_push: the write's end is a push unless MSG_MORE, or when forced (past half the peer's
+            // largest window since the last push).
+            if (!more || Seq.gt(end, pushedSeq + (maxSndWnd >> 1))) {
+                if (pushMarkCount > 0 && lastPushMark() == end) {
+                    pushedSeq = end; // a forced push marked it already
+                } else {
+                    addPushMark(end);
+                }
+                tailPushed = true;
             } else {
-                addPushMark(end);
+                tailPushed = false;
             }
+            morePending = more;
             if (state.isSynchronized()) {
                 tcp.markOutput(this);
             }
@@ -688,7 +746,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         int push = SEND_NOTHING;
         if (Seq.gt(pieceEnd, pushedSeq + (maxSndWnd >> 1))) {
             addPushMark(pieceEnd);
-            push = SEND_ALL;
+            push = SEND_PUSH;
         } else if (pieceStart == sndMax) {
             push = SEND_ONE;
         }
@@ -709,6 +767,13 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         pushMarks[(pushMarkHead + pushMarkCount) % MAX_PUSH_MARKS] = seq;
         pushMarkCount++;
+    }
+
+    /** The last push mark, if it is at {@code seq}, goes (a write joined the piece it ends). */
+    private void dropPushMark(int seq) {
+        if (pushMarkCount > 0 && lastPushMark() == seq) {
+            pushMarkCount--;
+        }
     }
 
     /** The last push mark, if it is at {@code from}, moves to {@code to} (data joined the piece it ends). */
@@ -924,16 +989,51 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    /** Turns Nagle's algorithm off (true) or on (RFC 9293 3.7.4). */
+    /**
+     * Turns Nagle's algorithm off (true) or on (RFC 9293 3.7.4). As Linux's TCP_NODELAY, turning it on pushes
+     * what is queued at once, past the cork too ({@link #cork(boolean)}; the cork still holds data written
+     * after it into a new segment).
+     */
     public void noDelay(boolean on) {
         noDelay = on;
-        if (on && state.isSynchronized()) {
-            tcp.markOutput(this);
+        if (on) {
+            pushQueued = true;
+            morePending = false;
+            if (state.isSynchronized()) {
+                tcp.markOutput(this);
+            }
         }
     }
 
     public boolean noDelay() {
         return noDelay;
+    }
+
+    /**
+     * Corks the connection (true) or uncorks it, as Linux's TCP_CORK: while corked, a partial segment at the end
+     * of the queue waits for more data, even with nothing in flight, and even with {@link #noDelay(boolean)}
+     * on; full segments go as usual. Uncorking pushes what waits at once. Held data goes at the latest with the
+     * probe timer: armed when the output finds data waiting with nothing in flight, restarted by every ACK, it
+     * sends the head of the queue (PSH set) one RTO later (Linux tcp_write_wakeup; Linux has no other cork
+     * timeout, this is tcp(7)'s "200 ms ceiling"). {@link #write(DirectBuffer, int, int, boolean)} with
+     * {@code more} corks one write's push. New connections take {@link TcpConfig#cork()}.
+     */
+    public void cork(boolean on) {
+        cork = on;
+        if (!on) {
+            if (noDelay) {
+                pushQueued = true;
+            }
+            morePending = false;
+            if (state.isSynchronized()) {
+                tcp.markOutput(this);
+            }
+        }
+    }
+
+    /** True while the connection is corked (Linux TCP_CORK). */
+    public boolean cork() {
+        return cork;
     }
 
     /**
@@ -1503,6 +1603,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             challengeAck(nowNs);
             return Counter.TCP_DROP_BAD_ACK;
         }
+        // Linux tcp_data_snd_check after the ACK: pushes with the connection's own switches, not a MSG_MORE write's.
+        morePending = false;
         int priorUna = sndUna;
         int priorDelivered = delivered;
         ackFlags = seg.payloadLength > 0 ? FLAG_DATA : 0;
@@ -1521,6 +1623,15 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             if (tlpHighSeq != 0) {
                 processTlpAck(ack);
+            }
+            if (sndWnd > 0 && dataEnd() != sndMax
+                && (retransmitAt == Deadlines.NONE || retransmitKind == TIMER_PERSIST)) {
+                // Linux tcp_ack_probe and tcp_data_snd_check: data held (corked) with the window open for it: the
+                // probe timer stops, and the output sends the data or arms the timer again from now.
+                retransmitAt = Deadlines.NONE;
+                retransmitKind = TIMER_RTO;
+                persistProbes = 0;
+                tcp.markOutput(this);
             }
             return null;
         }
@@ -2729,8 +2840,13 @@ public final class TcpConnection implements TimerQueue.Owner {
             sent |= retransmitLost(nowNs);
         }
         sent |= sendNewData(nowNs, SEND_ALL) > 0;
-        // Zero window with data waiting and nothing in flight: probe it (persist timer).
-        if (!sent && sndWnd == 0 && dataEnd() != sndMax && board.isEmpty() && retransmitAt == Deadlines.NONE) {
+        // Data waiting with nothing in flight (Linux tcp_check_probe_timer): a zero window is probed (persist
+        // timer); an open one, where the cork, MSG_MORE or sender SWS avoidance holds the data, gets the head of
+        // the queue one RTO from now (tcp_write_wakeup).
+        if (!sent && dataEnd() != sndMax && board.isEmpty() && retransmitAt == Deadlines.NONE) {
+            if (sndWnd > 0) {
+                persistProbes = 0; // no backoff: the timer sends data, it does not probe a closed window
+            }
             armTimer(TIMER_PERSIST, nowNs + persistInterval());
         }
         if (!sent && ackNow) {
@@ -2810,6 +2926,11 @@ public final class TcpConnection implements TimerQueue.Owner {
      */
     private int sendNewData(long nowNs, int mode) {
         boolean probe = mode == SEND_PROBE;
+        boolean wakeup = mode == SEND_WAKEUP;
+        // Linux's nonagle for this push: a MSG_MORE write's push is corked (TCP_NAGLE_CORK alone); the connection's
+        // cork holds unless TCP_NODELAY pushed what is queued (TCP_NAGLE_PUSH). Pushes inside a write
+        // (TCP_NAGLE_PUSH), tail-loss probes (TCP_NAGLE_OFF) and the probe timer are not corked.
+        boolean corked = mode == SEND_ALL && (morePending || (cork && !pushQueued));
         if (config.slowStartAfterIdle() && board.isEmpty() && nowNs - lastSendNs > rtoNs && dataEnd() != sndMax) {
             restartAfterIdle(nowNs);
         }
@@ -2828,7 +2949,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             int quota = cwndQuota();
             if (quota == 0) {
-                if (!probe) {
+                if (!probe && !wakeup) {
                     cwndLimitedNow = true;
                     break;
                 }
@@ -2839,30 +2960,35 @@ public final class TcpConnection implements TimerQueue.Owner {
             }
             int windowRoom = sndUna + sndWnd - sndMax;
             int first = Math.min(unsent, smss);
-            if (unsent > 0 && windowRoom < first) {
+            if (unsent > 0 && windowRoom < first && !(wakeup && windowRoom > 0)) {
                 break; // the peer's window holds not even the next segment (persist takes over)
             }
-            int maxSegment = Math.min(tsoLimit(), quota * smss);
+            int maxSegment = wakeup ? smss : Math.min(tsoLimit(), quota * smss);
             int length = Math.min(unsent, Math.min(windowRoom, maxSegment));
             int mark = nextPushMark();
             if (mark != sndMax && Seq.gt(sndMax + length, mark)) {
                 length = mark - sndMax; // a pushed piece ends its segment (Linux sends each skb on its own)
             }
             boolean fin = finUnsent && sndMax + length == finSeq;
-            if (length > 0 && !fin && length < smss) {
+            if (corked && length > 0 && !fin && length < smss && length == unsent) {
+                break; // corked: the partial segment at the end of the queue waits (Linux tcp_nagle_check)
+            }
+            if (length > 0 && !fin && length < smss && !wakeup) {
                 boolean allQueued = length == unsent || sndMax + length == mark; // the queue, or a pushed piece
                 boolean nothingInFlight = board.isEmpty();
                 // Nagle and sender SWS avoidance: a short segment goes only if it empties the queue and nothing
                 // is in flight (or Nagle is off), or it fills at least half the largest window offered.
-                boolean nagleAllows = allQueued && (noDelay || nothingInFlight || probe);
+                boolean nagleAllows = allQueued && (noDelay || nothingInFlight || probe
+                    || (pushQueued && mode == SEND_ALL));
                 boolean halfWindow = length >= maxSndWnd / 2 && maxSndWnd > 0 && nothingInFlight;
                 if (!nagleAllows && !halfWindow) {
                     break;
                 }
             }
             if (length > smss && length % smss != 0) {
-                // A partial tail rides along only where a lone partial segment could be sent.
-                boolean tailAllowed = length == unsent && (noDelay || board.isEmpty());
+                // A partial tail rides along only where a lone partial segment could be sent (Linux
+                // tcp_mss_split_point): never while corked.
+                boolean tailAllowed = length == unsent && !corked && (noDelay || board.isEmpty());
                 if (!tailAllowed) {
                     length -= length % smss;
                     fin = false;
@@ -2871,8 +2997,8 @@ public final class TcpConnection implements TimerQueue.Owner {
             // PSH as Linux sends it: kept on the segment that ends a write or a forced push (tcp_mark_push; the end
             // of the queue is not a write's end while the write pushes a piece, SEND_ONE), and added on the wire to
             // every super-segment (__tcp_transmit_skb, to flush the receiver's GRO).
-            boolean writeEnd = sndMax + length == dataEnd && mark == sndMax && mode != SEND_ONE;
-            boolean push = length > 0 && (sndMax + length == mark || writeEnd);
+            boolean writeEnd = sndMax + length == dataEnd && mark == sndMax && mode != SEND_ONE && tailPushed;
+            boolean push = length > 0 && (sndMax + length == mark || writeEnd || wakeup);
             int flags = ACK | (fin ? FIN : 0) | (push || length > smss ? PSH : 0);
             if (board.isEmpty()) {
                 cc.onTransmitStart(cwnd, nowNs);
@@ -2899,7 +3025,10 @@ public final class TcpConnection implements TimerQueue.Owner {
             sndNxt = end;
             cwnd.sndNxt = sndMax;
             sentPackets += TcpScoreboard.packets(length, smss);
-            if (mode != SEND_ALL) {
+            if (wakeup && Seq.gt(sndMax, pushedSeq)) {
+                pushedSeq = sndMax; // Linux tcp_write_wakeup moves pushed_seq past what it sends
+            }
+            if (mode != SEND_ALL && mode != SEND_PUSH) {
                 break;
             }
         }
@@ -2912,7 +3041,7 @@ public final class TcpConnection implements TimerQueue.Owner {
                 || retransmitKind == TIMER_PERSIST) {
                 rearmRto(nowNs);
             }
-            if (!probe) {
+            if (!probe && !wakeup) {
                 scheduleLossProbe(nowNs, false);
             }
         }
@@ -3195,10 +3324,18 @@ public final class TcpConnection implements TimerQueue.Owner {
         armTimer(TIMER_RTO, nowNs + rtoNs);
     }
 
-    /** Zero-window probe: a segment below SND.UNA that the peer must ACK with its window (as Linux). */
+    /**
+     * Linux tcp_probe_timer, with data waiting and nothing in flight: into an open window the head of the queue
+     * goes whatever holds it (tcp_write_wakeup); a zero window gets a probe, a segment below SND.UNA that the peer
+     * must ACK with its window.
+     */
     private void persistTimeout(long nowNs) {
         if (sndWnd > 0 || dataEnd() == sndMax) {
             persistProbes = 0;
+            if (sndWnd > 0 && dataEnd() != sndMax && board.isEmpty() && state.isSynchronized()
+                && sendNewData(nowNs, SEND_WAKEUP) > 0) {
+                return;
+            }
             tcp.markOutput(this);
             return;
         }

@@ -37,6 +37,7 @@ class TcpConfigTest {
         assertEquals(75 * S_NS, c.keepAliveIntervalNs(), "tcp_keepalive_intvl");
         assertEquals(9, c.keepAliveProbes(), "tcp_keepalive_probes");
         assertFalse(c.noDelay(), "Nagle on");
+        assertFalse(c.cork(), "TCP_CORK off");
         assertTrue(c.windowScaling(), "tcp_window_scaling");
         assertTrue(c.timestamps(), "tcp_timestamps");
         assertEquals(6291456, c.receiveBufferBytes(), "tcp_rmem[2] up to Linux 6.15");
