@@ -67,14 +67,26 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
         if (mtu < 68 || mtu > 0xFFFF) {
             throw new IllegalArgumentException(deviceName + ": MTU " + mtu + " must be 68 to 65535");
         }
+        if (poolMbufs < 1) {
+            throw new IllegalArgumentException(deviceName + ": the pool needs mbufs, got " + poolMbufs);
+        }
+        if (txQueueFrames < 1 || burst < 1 || burst > 0xFFFF) {
+            throw new IllegalArgumentException(deviceName + ": txQueueFrames and burst must be >= 1 (burst <= 65535)");
+        }
+    }
+
+    /**
+     * Checks what only holds for the whole config (a chain of {@code with*} calls may pass through
+     * inconsistent states): the pool must hold more mbufs than the rings take. Called by
+     * {@link DpdkDevice#open}.
+     */
+    public DpdkConfig requireConsistent() {
         long ringMbufs = (long) rxQueues * rxDescriptors + (long) txQueues * txDescriptors;
         if (poolMbufs <= ringMbufs) {
             throw new IllegalArgumentException(deviceName + ": " + poolMbufs + " pool mbufs do not even fill the rings ("
                 + ringMbufs + " descriptors); the stack needs frames of its own");
         }
-        if (txQueueFrames < 1 || burst < 1 || burst > 0xFFFF) {
-            throw new IllegalArgumentException(deviceName + ": txQueueFrames and burst must be >= 1 (burst <= 65535)");
-        }
+        return this;
     }
 
     /** A port EAL probed at init (a PCI address, or a {@code --vdev} name): opened, never probed or removed. */
@@ -100,6 +112,25 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
         String name = AF_PACKET + "_" + iface;
         return port(name).withDevargs(name + ",iface=" + iface + (queues == 1 ? "" : ",qpairs=" + queues))
             .withQueues(queues, queues);
+    }
+
+    /**
+     * For an af_packet port: kernel ring slots of {@code frameBytes} (a power of two, 2048 to 32768; the
+     * PMD's default is 2048) and mbufs large enough to take them. Needed for frames above ~2000 bytes: the
+     * PMD's sockets join a PACKET_FANOUT group with the DEFRAG flag, so the kernel reassembles IPv4
+     * fragments before af_packet sees them, and a reassembled datagram longer than a slot arrives cut
+     * short (the stack then drops it: its IPv4 total length exceeds the frame).
+     */
+    public DpdkConfig withAfPacketFrameSize(int frameBytes) {
+        if (devargs == null || !deviceName.startsWith(AF_PACKET)) {
+            throw new IllegalStateException(deviceName + " is not an af_packet port probed by its devargs");
+        }
+        if (frameBytes < 2048 || frameBytes > 32768 || Integer.bitCount(frameBytes) != 1) {
+            throw new IllegalArgumentException("af_packet frame size " + frameBytes + " must be a power of two, 2048 to 32768");
+        }
+        // The PMD checks that a slot's data (frame size - 32) fits an mbuf after its 128-byte headroom.
+        return withDevargs(devargs + ",framesz=" + frameBytes + ",blocksz=" + Math.max(4096, frameBytes))
+            .withPool(poolMbufs, frameBytes + 128);
     }
 
     public DpdkConfig withDevargs(String devargs) {

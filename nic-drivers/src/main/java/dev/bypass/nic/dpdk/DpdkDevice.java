@@ -141,8 +141,10 @@ public final class DpdkDevice implements NetworkDevice {
      *
      * @throws DpdkException a DPDK call failed; the message names it, DPDK's error, the usual cause and the
      *     DPDK log lines it wrote meanwhile. What was set up is undone
+     * @throws IllegalArgumentException the config is inconsistent ({@link DpdkConfig#requireConsistent()})
      */
     public static DpdkDevice open(DpdkEal eal, DpdkConfig config) throws DpdkException {
+        config.requireConsistent();
         ControlThread control = new ControlThread("bypass-dpdk-" + config.deviceName(), config.networkNamespace());
         try {
             control.enterNamespace();

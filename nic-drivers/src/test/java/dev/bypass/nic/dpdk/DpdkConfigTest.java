@@ -35,11 +35,24 @@ class DpdkConfigTest {
         assertThrows(IllegalArgumentException.class, () -> DpdkConfig.afPacket("not a name"));
         assertThrows(IllegalArgumentException.class, () -> DpdkConfig.port("a").withDevargs("b,iface=x"));
         assertThrows(IllegalArgumentException.class, () -> DpdkConfig.port("a").withQueues(0, 1));
-        IllegalArgumentException pool = assertThrows(IllegalArgumentException.class,
-            () -> DpdkConfig.port("a").withPool(1000, 2176));
+        DpdkConfig small = DpdkConfig.port("a").withPool(1000, 2176); // fine on the way: descriptors may follow
+        assertEquals(small.withDescriptors(256, 256), small.withDescriptors(256, 256).requireConsistent());
+        IllegalArgumentException pool = assertThrows(IllegalArgumentException.class, small::requireConsistent);
         assertTrue(pool.getMessage().contains("do not even fill the rings (1024 descriptors)"), pool.getMessage());
         assertThrows(IllegalArgumentException.class, () -> DpdkConfig.port("a").withPool(8191, 100));
         assertThrows(IllegalArgumentException.class, () -> DpdkConfig.port("a").withMtu(67));
+    }
+
+    @Test
+    void bigger_af_packet_slots_come_with_mbufs_that_hold_them() {
+        DpdkConfig big = DpdkConfig.afPacket("veth0").withAfPacketFrameSize(8192);
+        assertEquals("net_af_packet_veth0,iface=veth0,framesz=8192,blocksz=8192", big.devargs());
+        assertEquals(8192 + 128, big.mbufDataRoom());
+        assertEquals("net_af_packet_veth0,iface=veth0,framesz=2048,blocksz=4096",
+            DpdkConfig.afPacket("veth0").withAfPacketFrameSize(2048).devargs());
+        assertThrows(IllegalArgumentException.class, () -> DpdkConfig.afPacket("veth0").withAfPacketFrameSize(3000));
+        assertThrows(IllegalArgumentException.class, () -> DpdkConfig.afPacket("veth0").withAfPacketFrameSize(65536));
+        assertThrows(IllegalStateException.class, () -> DpdkConfig.port("0000:01:00.0").withAfPacketFrameSize(8192));
     }
 
     @Test
