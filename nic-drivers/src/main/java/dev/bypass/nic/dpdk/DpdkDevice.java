@@ -255,10 +255,13 @@ public final class DpdkDevice implements NetworkDevice {
             return device;
         } finally {
             if (!opened) {
-                // Undo in reverse; errors here would hide the one being reported.
+                // Undo in reverse; errors here would hide the one being reported. A port EAL probed at init
+                // is only stopped (closing would release it for good); one probed here goes entirely.
                 if (portOpen) {
                     DpdkShim.bp_eth_dev_stop(port);
-                    DpdkShim.bp_eth_dev_close(port);
+                    if (probed) {
+                        DpdkShim.bp_eth_dev_close(port);
+                    }
                     OPEN_PORTS.remove(port);
                 }
                 if (probed) {

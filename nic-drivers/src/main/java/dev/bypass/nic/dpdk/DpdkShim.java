@@ -117,7 +117,7 @@ public final class DpdkShim {
 
     // ===================================================================================== structures
 
-    /** {@code struct bp_dev_info: the port facts the driver uses (128 bytes)}. */
+    /** {@code struct bp_dev_info}: the port facts the driver uses (128 bytes). */
     public static final class bp_dev_info {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_LONG.withName("rx_offload_capa"),
@@ -309,7 +309,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_port_conf: a flattened rte_eth_conf (40 bytes)}. */
+    /** {@code struct bp_port_conf}: a flattened rte_eth_conf (40 bytes). */
     public static final class bp_port_conf {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_LONG.withName("rx_offloads"),
@@ -394,7 +394,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_link: rte_eth_link with its bit fields widened (16 bytes)}. */
+    /** {@code struct bp_link}: rte_eth_link with its bit fields widened (16 bytes). */
     public static final class bp_link {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("speed_mbps"),
@@ -449,7 +449,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_stats: the port-wide counters of rte_eth_stats (64 bytes)}. */
+    /** {@code struct bp_stats}: the port-wide counters of rte_eth_stats (64 bytes). */
     public static final class bp_stats {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_LONG.withName("ipackets"),
@@ -543,7 +543,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_xstat: one extended statistic, id and value (16 bytes)}. */
+    /** {@code struct bp_xstat}: one extended statistic, id and value (16 bytes). */
     public static final class bp_xstat {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_LONG.withName("id"),
@@ -577,7 +577,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_mbuf_layout: where struct rte_mbuf keeps its fields (80 bytes)}. */
+    /** {@code struct bp_mbuf_layout}: where struct rte_mbuf keeps its fields (80 bytes). */
     public static final class bp_mbuf_layout {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("mbuf_size"),
@@ -802,7 +802,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_flow_rule: a minimal rte_flow rule (36 bytes)}. */
+    /** {@code struct bp_flow_rule}: a minimal rte_flow rule (36 bytes). */
     public static final class bp_flow_rule {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("priority"),
@@ -946,7 +946,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_flow_error: what went wrong in an rte_flow call (132 bytes)}. */
+    /** {@code struct bp_flow_error}: what went wrong in an rte_flow call (132 bytes). */
     public static final class bp_flow_error {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("type"),
@@ -1240,7 +1240,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_is_valid_port$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_is_valid_port", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_is_valid_port",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_dev_is_valid_port(uint16_t port)} */
@@ -1253,7 +1254,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_get_port_by_name$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_get_port_by_name", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_get_port_by_name",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     }
 
     /** {@code int bp_eth_dev_get_port_by_name(const char *name, uint16_t *port)} */
@@ -1266,7 +1268,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_socket_id$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_socket_id", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_socket_id",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_dev_socket_id(uint16_t port)} */
@@ -1279,7 +1282,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_info$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_info", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_info",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_dev_info(uint16_t port, struct bp_dev_info *info)} */
@@ -1292,7 +1296,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_configure$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_configure", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_configure",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_dev_configure(uint16_t port, uint16_t rx_queues, uint16_t tx_queues, const struct bp_port_conf *conf)} */
@@ -1305,7 +1310,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_adjust_nb_rx_tx_desc$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_adjust_nb_rx_tx_desc", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_adjust_nb_rx_tx_desc",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, ADDRESS));
     }
 
     /** {@code int bp_eth_dev_adjust_nb_rx_tx_desc(uint16_t port, uint16_t *rx_desc, uint16_t *tx_desc)} */
@@ -1318,7 +1324,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rx_queue_setup$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rx_queue_setup", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle HANDLE = downcall("bp_eth_rx_queue_setup",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     /** {@code int bp_eth_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t descriptors, int socket_id, uint64_t offloads, struct rte_mempool *pool)} */
@@ -1331,7 +1338,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_tx_queue_setup$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_tx_queue_setup", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle HANDLE = downcall("bp_eth_tx_queue_setup",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_INT, JAVA_LONG));
     }
 
     /** {@code int bp_eth_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t descriptors, int socket_id, uint64_t offloads)} */
@@ -1383,7 +1391,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_set_mtu$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_set_mtu", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_set_mtu",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_dev_set_mtu(uint16_t port, uint16_t mtu)} */
@@ -1396,7 +1405,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_dev_get_mtu$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_dev_get_mtu", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_dev_get_mtu",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_dev_get_mtu(uint16_t port, uint16_t *mtu)} */
@@ -1409,7 +1419,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_link_get_nowait$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_link_get_nowait", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_link_get_nowait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_link_get_nowait(uint16_t port, struct bp_link *link)} */
@@ -1422,7 +1433,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_promiscuous_enable$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_promiscuous_enable", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_promiscuous_enable",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_promiscuous_enable(uint16_t port)} */
@@ -1435,7 +1447,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_promiscuous_disable$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_promiscuous_disable", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_promiscuous_disable",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_promiscuous_disable(uint16_t port)} */
@@ -1448,7 +1461,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_allmulticast_enable$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_allmulticast_enable", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_allmulticast_enable",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_allmulticast_enable(uint16_t port)} */
@@ -1461,7 +1475,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_macaddr_get$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_macaddr_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_macaddr_get",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_macaddr_get(uint16_t port, uint8_t mac[6])} */
@@ -1474,7 +1489,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_stats_get$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_stats_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_stats_get",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_eth_stats_get(uint16_t port, struct bp_stats *stats)} */
@@ -1500,7 +1516,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_xstats_get_names$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_xstats_get_names", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_INT));
+        static final MethodHandle HANDLE = downcall("bp_eth_xstats_get_names",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_INT));
     }
 
     /** {@code int bp_eth_xstats_get_names(uint16_t port, char *names, uint32_t n)} */
@@ -1513,7 +1530,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_xstats_get$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_xstats_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_INT));
+        static final MethodHandle HANDLE = downcall("bp_eth_xstats_get",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_INT));
     }
 
     /** {@code int bp_eth_xstats_get(uint16_t port, struct bp_xstat *xstats, uint32_t n)} */
@@ -1526,7 +1544,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rss_hash_update$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rss_hash_update", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_BYTE, JAVA_LONG));
+        static final MethodHandle HANDLE = downcall("bp_eth_rss_hash_update",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_BYTE, JAVA_LONG));
     }
 
     /** {@code int bp_eth_rss_hash_update(uint16_t port, const uint8_t *key, uint8_t key_len, uint64_t rss_hf)} */
@@ -1539,7 +1558,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rss_hash_conf_get$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rss_hash_conf_get", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_BYTE, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_eth_rss_hash_conf_get",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_BYTE, ADDRESS));
     }
 
     /** {@code int bp_eth_rss_hash_conf_get(uint16_t port, uint8_t *key, uint8_t key_len, uint64_t *rss_hf)} */
@@ -1552,7 +1572,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rss_reta_update$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rss_reta_update", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_rss_reta_update",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_rss_reta_update(uint16_t port, const uint16_t *queues, uint16_t reta_size)} */
@@ -1565,7 +1586,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rss_reta_query$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rss_reta_query", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_SHORT));
+        static final MethodHandle HANDLE = downcall("bp_eth_rss_reta_query",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, JAVA_SHORT));
     }
 
     /** {@code int bp_eth_rss_reta_query(uint16_t port, uint16_t *queues, uint16_t reta_size)} */
@@ -1578,7 +1600,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_flow_validate$h {
-        static final MethodHandle HANDLE = downcall("bp_flow_validate", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_flow_validate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS, ADDRESS));
     }
 
     /** {@code int bp_flow_validate(uint16_t port, const struct bp_flow_rule *rule, struct bp_flow_error *error)} */
@@ -1591,7 +1614,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_flow_create$h {
-        static final MethodHandle HANDLE = downcall("bp_flow_create", FunctionDescriptor.of(JAVA_LONG, JAVA_SHORT, ADDRESS, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_flow_create",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_SHORT, ADDRESS, ADDRESS));
     }
 
     /** {@code struct rte_flow *bp_flow_create(uint16_t port, const struct bp_flow_rule *rule, struct bp_flow_error *error)} */
@@ -1604,7 +1628,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_flow_destroy$h {
-        static final MethodHandle HANDLE = downcall("bp_flow_destroy", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_LONG, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_flow_destroy",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_LONG, ADDRESS));
     }
 
     /** {@code int bp_flow_destroy(uint16_t port, struct rte_flow *flow, struct bp_flow_error *error)} */
@@ -1617,7 +1642,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_flow_flush$h {
-        static final MethodHandle HANDLE = downcall("bp_flow_flush", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_flow_flush",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, ADDRESS));
     }
 
     /** {@code int bp_flow_flush(uint16_t port, struct bp_flow_error *error)} */
@@ -1630,7 +1656,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_flow_isolate$h {
-        static final MethodHandle HANDLE = downcall("bp_flow_isolate", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_INT, ADDRESS));
+        static final MethodHandle HANDLE = downcall("bp_flow_isolate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_INT, ADDRESS));
     }
 
     /** {@code int bp_flow_isolate(uint16_t port, int set, struct bp_flow_error *error)} */
@@ -1643,7 +1670,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_pool_create$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_pool_create", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_pool_create",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_SHORT, JAVA_SHORT, JAVA_INT));
     }
 
     /** {@code struct rte_mempool *bp_pktmbuf_pool_create(const char *name, uint32_t mbufs, uint32_t cache_size, uint16_t priv_size, uint16_t data_room_size, int socket_id)} */
@@ -1669,7 +1697,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mempool_avail_count$h {
-        static final MethodHandle HANDLE = downcall("bp_mempool_avail_count", FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mempool_avail_count",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint32_t bp_mempool_avail_count(const struct rte_mempool *pool)}; critical */
@@ -1682,7 +1711,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mempool_in_use_count$h {
-        static final MethodHandle HANDLE = downcall("bp_mempool_in_use_count", FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mempool_in_use_count",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint32_t bp_mempool_in_use_count(const struct rte_mempool *pool)}; critical */
@@ -1695,7 +1725,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_data_room_size$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_data_room_size", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG));
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_data_room_size",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG));
     }
 
     /** {@code uint16_t bp_pktmbuf_data_room_size(struct rte_mempool *pool)} */
@@ -1708,7 +1739,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_rx_burst$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_rx_burst", FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_eth_rx_burst",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code uint16_t bp_eth_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **mbufs, uint16_t n)}; critical */
@@ -1721,7 +1753,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_tx_burst$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_tx_burst", FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_eth_tx_burst",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code uint16_t bp_eth_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **mbufs, uint16_t n)}; critical */
@@ -1734,7 +1767,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_eth_tx_prepare$h {
-        static final MethodHandle HANDLE = downcall("bp_eth_tx_prepare", FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_eth_tx_prepare",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code uint16_t bp_eth_tx_prepare(uint16_t port, uint16_t queue, struct rte_mbuf **mbufs, uint16_t n)}; critical */
@@ -1747,7 +1781,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_alloc$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_alloc", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_alloc",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code struct rte_mbuf *bp_pktmbuf_alloc(struct rte_mempool *pool)}; critical */
@@ -1760,7 +1795,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_alloc_bulk$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_alloc_bulk", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_alloc_bulk",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CRITICAL);
     }
 
     /** {@code int bp_pktmbuf_alloc_bulk(struct rte_mempool *pool, struct rte_mbuf **mbufs, uint32_t n)}; critical */
@@ -1786,7 +1822,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_free_bulk$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_free_bulk", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_free_bulk",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), CRITICAL);
     }
 
     /** {@code void bp_pktmbuf_free_bulk(struct rte_mbuf **mbufs, uint32_t n)}; critical */
@@ -1812,7 +1849,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_chain$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_chain", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_chain",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code int bp_pktmbuf_chain(struct rte_mbuf *head, struct rte_mbuf *tail)}; critical */
@@ -1838,7 +1876,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_mtod$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_mtod", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_mtod",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code void *bp_pktmbuf_mtod(const struct rte_mbuf *m)}; critical */
@@ -1851,7 +1890,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_buf_addr$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_buf_addr", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_buf_addr",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code void *bp_mbuf_buf_addr(const struct rte_mbuf *m)}; critical */
@@ -1864,7 +1904,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_buf_len$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_buf_len", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_buf_len",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_buf_len(const struct rte_mbuf *m)}; critical */
@@ -1877,7 +1918,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_data_off$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_data_off", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_data_off",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_data_off(const struct rte_mbuf *m)}; critical */
@@ -1890,7 +1932,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_set_data_off$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_set_data_off", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_set_data_off",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code void bp_mbuf_set_data_off(struct rte_mbuf *m, uint16_t data_off)}; critical */
@@ -1903,7 +1946,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_data_len$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_data_len", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_data_len",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_pktmbuf_data_len(const struct rte_mbuf *m)}; critical */
@@ -1916,7 +1960,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_set_data_len$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_set_data_len", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_set_data_len",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code void bp_pktmbuf_set_data_len(struct rte_mbuf *m, uint16_t len)}; critical */
@@ -1929,7 +1974,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_pkt_len$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_pkt_len", FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_pkt_len",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint32_t bp_pktmbuf_pkt_len(const struct rte_mbuf *m)}; critical */
@@ -1942,7 +1988,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_set_pkt_len$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_set_pkt_len", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_set_pkt_len",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_INT), CRITICAL);
     }
 
     /** {@code void bp_pktmbuf_set_pkt_len(struct rte_mbuf *m, uint32_t len)}; critical */
@@ -1955,7 +2002,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_headroom$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_headroom", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_headroom",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_pktmbuf_headroom(const struct rte_mbuf *m)}; critical */
@@ -1968,7 +2016,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_pktmbuf_tailroom$h {
-        static final MethodHandle HANDLE = downcall("bp_pktmbuf_tailroom", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_pktmbuf_tailroom",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_pktmbuf_tailroom(const struct rte_mbuf *m)}; critical */
@@ -1981,7 +2030,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_refcnt_read$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_refcnt_read", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_refcnt_read",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_refcnt_read(const struct rte_mbuf *m)}; critical */
@@ -1994,7 +2044,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_refcnt_update$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_refcnt_update", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_refcnt_update",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_refcnt_update(struct rte_mbuf *m, int16_t delta)}; critical */
@@ -2007,7 +2058,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_next$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_next", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_next",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code struct rte_mbuf *bp_mbuf_next(const struct rte_mbuf *m)}; critical */
@@ -2020,7 +2072,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_nb_segs$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_nb_segs", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_nb_segs",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_nb_segs(const struct rte_mbuf *m)}; critical */
@@ -2033,7 +2086,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_ol_flags$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_ol_flags", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_ol_flags",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint64_t bp_mbuf_ol_flags(const struct rte_mbuf *m)}; critical */
@@ -2046,7 +2100,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_set_ol_flags$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_set_ol_flags", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_set_ol_flags",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG), CRITICAL);
     }
 
     /** {@code void bp_mbuf_set_ol_flags(struct rte_mbuf *m, uint64_t ol_flags)}; critical */
@@ -2059,7 +2114,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_l2_len$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_l2_len", FunctionDescriptor.of(JAVA_BYTE, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_l2_len",
+            FunctionDescriptor.of(JAVA_BYTE, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint8_t bp_mbuf_l2_len(const struct rte_mbuf *m)}; critical */
@@ -2072,7 +2128,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_l3_len$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_l3_len", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_l3_len",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_l3_len(const struct rte_mbuf *m)}; critical */
@@ -2085,7 +2142,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_l4_len$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_l4_len", FunctionDescriptor.of(JAVA_BYTE, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_l4_len",
+            FunctionDescriptor.of(JAVA_BYTE, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint8_t bp_mbuf_l4_len(const struct rte_mbuf *m)}; critical */
@@ -2098,7 +2156,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_tso_segsz$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_tso_segsz", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_tso_segsz",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_tso_segsz(const struct rte_mbuf *m)}; critical */
@@ -2111,7 +2170,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_set_tx_offload$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_set_tx_offload", FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_set_tx_offload",
+            FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT, JAVA_SHORT), CRITICAL);
     }
 
     /** {@code void bp_mbuf_set_tx_offload(struct rte_mbuf *m, uint16_t l2_len, uint16_t l3_len, uint16_t l4_len, uint16_t tso_segsz)}; critical */
@@ -2124,7 +2184,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_hash_rss$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_hash_rss", FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_hash_rss",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint32_t bp_mbuf_hash_rss(const struct rte_mbuf *m)}; critical */
@@ -2137,7 +2198,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_port$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_port", FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_port",
+            FunctionDescriptor.of(JAVA_SHORT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint16_t bp_mbuf_port(const struct rte_mbuf *m)}; critical */
@@ -2150,7 +2212,8 @@ public final class DpdkShim {
     }
 
     private static final class bp_mbuf_packet_type$h {
-        static final MethodHandle HANDLE = downcall("bp_mbuf_packet_type", FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
+        static final MethodHandle HANDLE = downcall("bp_mbuf_packet_type",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG), CRITICAL);
     }
 
     /** {@code uint32_t bp_mbuf_packet_type(const struct rte_mbuf *m)}; critical */
@@ -2161,5 +2224,4 @@ public final class DpdkShim {
             throw failed("bp_mbuf_packet_type", t);
         }
     }
-
 }
