@@ -25,12 +25,13 @@ import java.util.Locale;
  *
  * <p>EAL cannot be stopped and started again in one process; {@code rte_eal_cleanup} is not called: the
  * process's exit releases what EAL holds (only the empty run directory {@code /var/run/dpdk/PREFIX} would
- * stay: a shutdown hook deletes it, and the default log file in the temp directory).
+ * stay: a shutdown hook deletes it, and the default log file in the temp directory unless EAL failed to
+ * start).
  */
 public final class DpdkEal {
     private static final int LOG_TAIL_LINES = 12;
 
-    private static DpdkEal running;
+    private static volatile DpdkEal running;
     private static DpdkException failed;
 
     private final DpdkEalConfig config;
@@ -64,6 +65,14 @@ public final class DpdkEal {
             throw failed;
         }
         DpdkLibrary.load();
+        // Registered before init: a failed start leaves the run directory too. The log goes only after a
+        // good start; after a failed one it is kept, as the exception quotes it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            deleteEmptyRunDirectory(config.filePrefix());
+            if (running != null) { // the field, not running(): no lock in a shutdown hook
+                deleteTemporaryLog(config.logFile());
+            }
+        }, "bypass-dpdk-cleanup"));
         ControlThread thread = new ControlThread("bypass-dpdk-eal", config.networkNamespace());
         try {
             thread.enterNamespace();
@@ -77,10 +86,6 @@ public final class DpdkEal {
             throw e;
         }
         running = new DpdkEal(config, thread, MbufLayout.read());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            deleteEmptyRunDirectory(config.filePrefix());
-            deleteTemporaryLog(config.logFile());
-        }, "bypass-dpdk-cleanup"));
         return running;
     }
 
