@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code bypass} command line. */
 @Command(name = "bypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A userspace TCP/IP stack in Java over kernel-bypass NICs.",
-    subcommands = {DemoCommand.class, PacketdrillCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {DemoCommand.class, ServeCommand.class, StatCommand.class, GetCommand.class, SendCommand.class,
+        DoctorCommand.class, ConfigCommand.class, PacketdrillCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "From the ./bypass launcher also:",
         "  test     build and run every test (Maven: mvn verify), as CI does",
         "  build    build without running tests"})
