@@ -26,6 +26,8 @@ final class Doctor {
     static final String MISSING = "MISSING";
     /** CAP_NET_ADMIN's bit in CapEff. */
     private static final int CAP_NET_ADMIN = 12;
+    /** CAP_IPC_LOCK's bit: locked memory is not limited with it. */
+    private static final int CAP_IPC_LOCK = 14;
 
     /** One line of the report. */
     record Check(String status, String name, String detail) {
@@ -266,6 +268,16 @@ final class Doctor {
     }
 
     private Check memlock() {
+        String status = read("proc/self/status");
+        String uid = field(status, "Uid:");
+        String capEff = field(status, "CapEff:");
+        boolean root = uid != null && uid.split("\\s+")[0].equals("0");
+        boolean ipcLock = false;
+        try {
+            ipcLock = capEff != null && (Long.parseUnsignedLong(capEff.strip(), 16) >>> CAP_IPC_LOCK & 1) == 1;
+        } catch (NumberFormatException e) {
+            ipcLock = false;
+        }
         String limits = read("proc/self/limits");
         for (String line : limits.lines().toList()) {
             if (line.startsWith("Max locked memory")) {
@@ -275,6 +287,9 @@ final class Doctor {
                     return new Check(OK, "memlock", "unlimited");
                 }
                 long bytes = number(soft);
+                if (root || ipcLock) {
+                    return new Check(OK, "memlock", human(bytes) + ", no limit for " + (root ? "root" : "CAP_IPC_LOCK"));
+                }
                 return new Check(WARN, "memlock", human(bytes) + ": DPDK with vfio as non-root pins its memory: "
                     + "ulimit -l unlimited (or LimitMEMLOCK=infinity)");
             }
