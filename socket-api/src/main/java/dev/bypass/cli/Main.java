@@ -8,7 +8,14 @@ import picocli.CommandLine.Command;
     description = "A userspace TCP/IP stack in Java over kernel-bypass NICs.",
     subcommands = {DemoCommand.class, ServeCommand.class, StatCommand.class, GetCommand.class, SendCommand.class,
         DoctorCommand.class, ConfigCommand.class, PacketdrillCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "From the ./bypass launcher also:",
+    footer = {"", "Running it:",
+        "  ./bypass doctor                    what this host lacks (JVM flags, TAP, DPDK, hugepages, ...)",
+        "  ./bypass serve --config FILE       the stack and its services until Ctrl-C",
+        "                                     (example: hw-test/examples/bypass-tap.conf)",
+        "  ./bypass stat                      that process's counters, live, from another shell",
+        "  ./bypass get URL, send HOST:PORT   the stack as a client",
+        "  ./bypass config --reference        every configuration key ($BYPASS_CONFIG names a default file)",
+        "", "From the ./bypass launcher also:",
         "  test     build and run every test (Maven: mvn verify), as CI does",
         "  build    build without running tests"})
 public final class Main implements Runnable {

@@ -118,18 +118,20 @@ public final class StatCommand implements Callable<Integer> {
             sb.append(reader.info()).append(" - ").append(reader.describeLiveness(nowMs)).append('\n');
             sb.append(path).append("  ").append(TIME.format(Instant.ofEpochMilli(nowMs))).append('\n');
             boolean rates = !once && previous.length > 0;
-            sb.append(String.format(Locale.ROOT, "%-44s %20s %14s%n", "counter", "value", rates ? "rate/s" : ""));
+            sb.append(rates ? String.format(Locale.ROOT, "%-44s %20s %14s%n", "counter", "value", "rate/s")
+                : String.format(Locale.ROOT, "%-44s %20s%n", "counter", "value"));
             double seconds = (nowNs - previousNs) / 1e9;
             long[] before = previous;
             int[] shown = {0};
             counters.forEach((value, id, label) -> {
                 values[id] = value;
                 if ((all || value != 0) && (pattern == null || pattern.matcher(label).find())) {
-                    String rate = "";
-                    if (rates && id < before.length) {
-                        rate = perSecond((value - before[id]) / seconds);
+                    if (rates) {
+                        String rate = id < before.length ? perSecond((value - before[id]) / seconds) : "-";
+                        sb.append(String.format(Locale.ROOT, "%-44s %20d %14s%n", label, value, rate));
+                    } else {
+                        sb.append(String.format(Locale.ROOT, "%-44s %20d%n", label, value));
                     }
-                    sb.append(String.format(Locale.ROOT, "%-44s %20d %14s%n", label, value, rate));
                     shown[0]++;
                 }
             });

@@ -59,6 +59,7 @@ public final class ConfigLoader {
     private final Map<String, Map<String, Setting>> sections = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final Map<String, ResourceDriver> drivers = new HashMap<>();
     private final String fileLabel;
 
     private ConfigLoader(String fileLabel) {
@@ -88,16 +89,32 @@ public final class ConfigLoader {
             loader.readFile(text);
         }
         loader.applyOverrides(overrides);
+        loader.checkResourceKeys();
         loader.checkpoint();
         BypassConfig config = loader.build();
         loader.checkpoint();
         return config;
     }
 
+    /** Throws the problems found so far: the file's in line order, then the command line's in their order. */
     private void checkpoint() throws ConfigException {
         if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
+            List<String> sorted = new ArrayList<>(problems);
+            sorted.sort(java.util.Comparator.comparingLong(this::lineOf));
+            throw new ConfigException(sorted);
         }
+    }
+
+    private long lineOf(String problem) {
+        String prefix = fileLabel + ":";
+        if (problem.startsWith(prefix)) {
+            int end = prefix.length();
+            while (end < problem.length() && Character.isDigit(problem.charAt(end))) {
+                end++;
+            }
+            return end == prefix.length() ? Integer.MAX_VALUE : Long.parseLong(problem.substring(prefix.length(), end));
+        }
+        return Long.MAX_VALUE;
     }
 
     // ------------------------------------------------------------------------------------------- input
@@ -312,37 +329,47 @@ public final class ConfigLoader {
         return v == null ? fallback : v.intValue();
     }
 
+    /**
+     * Finds each resource's driver and checks the section's keys against it: a key of no driver, or of
+     * another driver than the resource's, is refused with the others of the first round.
+     */
+    private void checkResourceKeys() {
+        for (String table : resourceSections()) {
+            String driverType = get(table, ConfigKeys.DRIVER, "tap");
+            ResourceDriver driver;
+            try {
+                driver = ResourceDrivers.find(driverType);
+            } catch (ResourceDrivers.DriverUnavailableException e) {
+                problem(origin(table, ConfigKeys.DRIVER), table, "driver", Toml.quote(driverType), e.getMessage());
+                continue;
+            }
+            drivers.put(table, driver);
+            for (Map.Entry<String, Setting> e : sections.get(table).entrySet()) {
+                String key = e.getKey();
+                Setting s = e.getValue();
+                ConfigKey k = ConfigKeys.find(ConfigKeys.RESOURCE, key);
+                if (k == null && !driver.keys().contains(key)) {
+                    unknownKey(s.origin(), table, key, s.text(), List.copyOf(driver.keys()));
+                } else if (k != null && k.driver() != null && !k.driver().equals(driver.type())) {
+                    problem(s.origin(), table, key, s.text(), "only for driver " + k.driver() + " (this resource's driver is "
+                        + driver.type() + ")");
+                }
+            }
+        }
+    }
+
     private BypassConfig.Resource resource(String table, TcpConfig tcp, ResourceSettings.Eal eal) {
         String name = table.substring("resource.".length());
-        String driverType = get(table, ConfigKeys.DRIVER, "tap");
-        ResourceDriver driver;
-        try {
-            driver = ResourceDrivers.find(driverType);
-        } catch (ResourceDrivers.DriverUnavailableException e) {
-            problem(origin(table, ConfigKeys.DRIVER), table, "driver", Toml.quote(driverType), e.getMessage());
-            return null;
+        ResourceDriver driver = drivers.get(table);
+        if (driver == null) {
+            return null; // reported by checkResourceKeys
         }
-        boolean ok = true;
         Map<String, String> options = new LinkedHashMap<>();
         for (Map.Entry<String, Setting> e : sections.get(table).entrySet()) {
-            String key = e.getKey();
-            Setting s = e.getValue();
-            ConfigKey k = ConfigKeys.find(ConfigKeys.RESOURCE, key);
-            if (k == null && !driver.keys().contains(key)) {
-                unknownKey(s.origin(), table, key, s.text(), List.copyOf(driver.keys()));
-                ok = false;
-            } else if (k != null && k.driver() != null && !k.driver().equals(driver.type())) {
-                problem(s.origin(), table, key, s.text(), "only for driver " + k.driver() + " (this resource's driver is "
-                    + driver.type() + ")");
-                ok = false;
-            }
-            options.put(key, s.text());
+            options.put(e.getKey(), e.getValue().text());
         }
         if (!isSet(table, ConfigKeys.ADDRESS)) {
             problems.add(fileLabel + ": [" + table + "] address is missing: address = \"a.b.c.d/n\" (or --address)");
-            return null;
-        }
-        if (!ok) {
             return null;
         }
         int[] cidr = get(table, ConfigKeys.ADDRESS, null);

@@ -129,8 +129,8 @@ public final class Serving implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         for (HostRuntime.Resource r : runtime.resources()) {
             Map<String, Long> counters = r.counters();
-            sb.append(String.format(Locale.ROOT, "  %s %s: %d frames in, %d out; %d TCP connections (%d passive); "
-                    + "%d HTTP requests; %d echo replies to pings; %d frames dropped%n", r.name(), r.config().addressText(),
+            sb.append(String.format(Locale.ROOT, "  %s %s: frames in %d, out %d; TCP connections %d (passive %d); "
+                    + "HTTP requests %d; ping replies %d; frames dropped %d%n", r.name(), r.config().addressText(),
                 counters.getOrDefault("eth.rx_frames", 0L), counters.getOrDefault("eth.tx_frames", 0L),
                 counters.getOrDefault("tcp.passive_opens", 0L) + counters.getOrDefault("tcp.active_opens", 0L),
                 counters.getOrDefault("tcp.passive_opens", 0L), counters.getOrDefault("svc.http.requests", 0L),

@@ -10,11 +10,14 @@ import dev.bypass.nic.driver.ResourceSettings;
 import dev.bypass.stack.Ipv4Route;
 import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.addr.MacAddress;
+import dev.bypass.testing.Environment;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
+    private static final Path EXAMPLE = Path.of("..", "hw-test", "examples", "bypass-tap.conf");
+
     private static final String GOOD = """
         # a bypass process with two resources
         [stack]
@@ -197,6 +200,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void unknown_keys_come_with_the_bad_values() {
+        assertEquals(List.of("bypass.conf:4: [resource.r0] queues = -1: must be 1..64",
+            "bypass.conf:5: [resource.r0] quues = 2: unknown key (did you mean queues?); see ./bypass config --reference",
+            "--mtu: [resource.r0] mtu = 9: must be 68..65535"), problems("""
+            [resource.r0]
+            driver = "memory"
+            address = "198.18.0.2/24"
+            queues = -1
+            quues = 2
+            """, new ConfigLoader.Override(ConfigLoader.ONLY_RESOURCE, "mtu", "9", "--mtu")));
+    }
+
+    @Test
     void syntax_errors_name_the_line() {
         assertEquals(List.of("bypass.conf:3: 'tap' is not a TOML value: strings need quotes (\"tap\")"),
             problems("[resource.r0]\naddress = \"198.18.0.2/24\"\ndriver = tap\n"));
@@ -312,6 +328,40 @@ class ConfigLoaderTest {
             """, List.of());
         assertEquals(List.of("bypass.conf:8: [resource.b] cpu = 1: resource a is pinned to that CPU too; two poll threads "
             + "then share one core"), c.warnings());
+    }
+
+    @Test
+    void the_committed_example_loads() throws Exception {
+        BypassConfig c = ConfigLoader.load(EXAMPLE, List.of());
+        assertEquals("tap-example", c.name());
+        assertEquals("tap", c.resource("r0").driverType());
+        assertEquals("bpns", c.resource("r0").settings().option("tap-netns", null));
+        assertEquals(ConfigLoader.defaultCountersFile("tap-example"), c.countersFile());
+    }
+
+    /** What this parser accepts is TOML to Python's tomllib too, with the same values. */
+    @Test
+    void accepted_files_are_toml_to_another_parser() throws Exception {
+        Environment.requireCommands("python3");
+        String script = "import json, sys, tomllib\nprint(json.dumps(tomllib.loads(sys.stdin.read()), sort_keys=True))";
+        for (String text : List.of(GOOD, ConfigLoader.parse("bypass.conf", GOOD, List.of()).effective(),
+            java.nio.file.Files.readString(EXAMPLE))) {
+            Process p = new ProcessBuilder("python3", "-c", script).redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) {
+                in.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            String json = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), json);
+            assertTrue(json.contains("\"resource\": {\"") && json.contains("\"address\": \"198.18."), json);
+        }
+        Process p = new ProcessBuilder("python3", "-c", script).redirectErrorStream(true).start();
+        try (var in = p.getOutputStream()) {
+            in.write(GOOD.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String json = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"args\": [\"-l\", \"0-1\", \"--no-pci\"]"), json);
+        assertTrue(json.contains("\"tap-name\": \"bp0\""), json);
+        assertTrue(json.contains("\"receive-buffer\": 1048576"), json);
     }
 
     @Test
