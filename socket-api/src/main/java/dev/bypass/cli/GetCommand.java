@@ -100,39 +100,45 @@ public final class GetCommand implements Callable<Integer> {
         }
         boolean bodyToStdout = !hashOnly && (out == null || out.equals("-"));
         PrintWriter report = bodyToStdout ? err : spec.commandLine().getOut();
-        OutputStream sink = hashOnly ? OutputStream.nullOutputStream()
-            : bodyToStdout ? unclosed(System.out) : Files.newOutputStream(Path.of(out));
-        try (sink; HostRuntime runtime = open(config, err)) {
+        try (HostRuntime runtime = open(config, err)) {
             if (runtime == null) {
                 return 1;
             }
-            int address = target.endpoint().address().v4();
-            HostRuntime.Resource r = runtime.route(address);
-            HttpGet get = r.loop().call(() -> HttpGet.start(r.stack(), target.endpoint(), target.authority(), target.path(),
-                sink::write));
-            HttpGet.Result result;
-            try {
-                result = get.completion().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                long got = r.loop().call(get::bodyBytes);
-                r.loop().call(() -> {
-                    get.connection().abort();
-                    return null;
-                });
-                report.printf(Locale.ROOT, "bypass get: no complete answer in %.1f s (%d body bytes so far, connection %s)%n",
-                    timeout.toNanos() / 1e9, got, r.loop().call(() -> get.connection().state()));
-                report.flush();
-                return 1;
-            } catch (ExecutionException e) {
-                report.println("bypass get: " + e.getCause());
-                report.flush();
-                return 1;
+            try (OutputStream sink = hashOnly ? OutputStream.nullOutputStream()
+                : bodyToStdout ? unclosed(System.out) : Files.newOutputStream(Path.of(out))) {
+                return fetch(runtime, target, sink, report);
             }
-            sink.flush();
-            report.print(describe(result, "GET " + url, r, IpAddress.v4ToString(address)));
-            report.flush();
-            return result.ok() ? 0 : 1;
         }
+    }
+
+    private int fetch(HostRuntime runtime, Target target, OutputStream sink, PrintWriter report)
+        throws IOException, InterruptedException {
+        int address = target.endpoint().address().v4();
+        HostRuntime.Resource r = runtime.route(address);
+        HttpGet get = r.loop().call(() -> HttpGet.start(r.stack(), target.endpoint(), target.authority(), target.path(),
+            sink::write));
+        HttpGet.Result result;
+        try {
+            result = get.completion().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            long got = r.loop().call(get::bodyBytes);
+            r.loop().call(() -> {
+                get.connection().abort();
+                return null;
+            });
+            report.printf(Locale.ROOT, "bypass get: no complete answer in %.1f s (%d body bytes so far, connection %s)%n",
+                timeout.toNanos() / 1e9, got, r.loop().call(() -> get.connection().state()));
+            report.flush();
+            return 1;
+        } catch (ExecutionException e) {
+            report.println("bypass get: " + e.getCause());
+            report.flush();
+            return 1;
+        }
+        sink.flush();
+        report.print(describe(result, "GET " + url, r, IpAddress.v4ToString(address)));
+        report.flush();
+        return result.ok() ? 0 : 1;
     }
 
     /** {@code out} with a close that only flushes (standard output stays open). */

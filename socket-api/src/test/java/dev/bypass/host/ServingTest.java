@@ -150,6 +150,20 @@ class ServingTest {
             e.getMessage());
     }
 
+    @Test
+    void a_pinned_poll_thread_runs_on_its_cpu_only() throws Exception {
+        BypassConfig c = config("serving-" + NETWORKS.incrementAndGet(), tmp.resolve("pin.counters"), "cpu = 0");
+        try (HostRuntime runtime = HostRuntime.open(c)) {
+            HostRuntime.Resource r = runtime.resource("r0");
+            assertEquals("0", r.loop().call(CpuAffinity::allowedCpus));
+        }
+        BypassConfig absent = config("serving-" + NETWORKS.incrementAndGet(), tmp.resolve("pin2.counters"), "cpu = 1000");
+        HostRuntime.StartException e = org.junit.jupiter.api.Assertions.assertThrows(HostRuntime.StartException.class,
+            () -> HostRuntime.open(absent));
+        assertTrue(e.getMessage().startsWith("resource r0: cannot pin to cpu 1000: sched_setaffinity failed with EINVAL"),
+            e::getMessage);
+    }
+
     static Map<String, Long> read(CountersFileReader reader) {
         Map<String, Long> values = new HashMap<>();
         reader.counters().forEach((value, id, label) -> values.put(label, value));
