@@ -89,7 +89,10 @@ class ServingTest {
             assertEquals(BytePattern.sha256Hex(1048576), r.sha256());
             assertEquals(1048576, body.size());
 
-            Map<String, Long> after = awaitCounter(reader, "r0: svc.http.requests", 1);
+            // Device and service counters are copied in every millisecond: wait for the copy after the transfer.
+            awaitCounter(reader, "r0: svc.http.body_bytes", 1048576);
+            Map<String, Long> after = awaitCounter(reader, "r0: dev.tx_packets", read(reader).get("r0: eth.tx_frames"));
+            assertEquals(1L, after.get("r0: svc.http.requests"));
             assertTrue(after.get("r0: eth.tx_frames") > before.get("r0: eth.tx_frames") + 700, after::toString);
             assertTrue(after.get("r0: dev.tx_packets") > 700, after::toString);
             assertEquals(1048576L, after.get("r0: svc.http.body_bytes"));
