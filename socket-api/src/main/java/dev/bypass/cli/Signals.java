@@ -8,9 +8,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Waits for SIGINT or SIGTERM so a command can stop cleanly and exit 0 (with {@code sun.misc.Signal}, as
- * Agrona's and Aeron's tools do; a shutdown hook would leave the exit status at 130 or 143). {@link #close}
- * puts the previous handlers back.
+ * Waits for SIGINT or SIGTERM so a command can stop cleanly and exit 0, with {@code sun.misc.Signal} (as
+ * Aeron's {@code SigInt} did): a shutdown hook, as Agrona's {@code ShutdownSignalBarrier} uses, would leave the
+ * exit status at 130 or 143. javac warns that the API is internal; it is in module jdk.unsupported, there for
+ * this use. {@link #close} puts the previous handlers back. A process started with SIGINT ignored (a
+ * background job of a non-interactive shell) keeps ignoring it; SIGTERM still stops it.
  */
 final class Signals implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
