@@ -13,6 +13,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * A sink (TCP discard, RFC 863): reads everything a client sends, counts it and computes its SHA-256, and
  * closes when the client has closed its side. Each finished connection leaves a {@link Transfer} that
  * any thread can take with {@link #awaitTransfer}.
+ *
+ * <p>A long-running sink ({@link #startCounting}) only counts: no digest, no transfers kept (nobody would
+ * take them), nothing allocated per connection once its sessions are warm.
  */
 public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
     private static final int READ_CHUNK_BYTES = 64 * 1024;
@@ -28,15 +31,31 @@ public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[READ_CHUNK_BYTES]);
     private final LinkedBlockingQueue<Transfer> transfers = new LinkedBlockingQueue<>();
+    private final boolean keepTransfers;
     private long receivedBytes;
+    private long finished;
 
-    private DiscardServer(NetworkStack stack, int port) {
+    private DiscardServer(NetworkStack stack, int port, boolean keepTransfers) {
         super(stack, port);
+        this.keepTransfers = keepTransfers;
     }
 
-    /** Starts a sink on {@code port} of {@code stack}; call on the poll thread. */
+    /** Starts a sink on {@code port} of {@code stack} that hashes each connection; call on the poll thread. */
     public static DiscardServer start(NetworkStack stack, int port) {
-        return new DiscardServer(stack, port);
+        return new DiscardServer(stack, port, true);
+    }
+
+    /**
+     * Starts a sink that only counts ({@link #receivedBytes}, {@link #finishedConnections}): no digest, no
+     * {@link Transfer}s; call on the poll thread.
+     */
+    public static DiscardServer startCounting(NetworkStack stack, int port) {
+        return new DiscardServer(stack, port, false);
+    }
+
+    /** Connections finished (closed by the client, reset or timed out). */
+    public long finishedConnections() {
+        return finished;
     }
 
     /** Bytes received over all connections, finished or not. */
@@ -59,7 +78,7 @@ public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
 
     /** One connection: the bytes received so far and their running digest. */
     final class Sink extends TcpServer.Session {
-        private final ReceivedData received = new ReceivedData(scratch);
+        private final ReceivedData received = new ReceivedData(scratch, keepTransfers);
 
         @Override
         protected void open() {
@@ -82,7 +101,13 @@ public final class DiscardServer extends TcpServer<DiscardServer.Sink> {
         }
 
         private void done(TcpConnection c, TcpError error) {
-            transfers.add(new Transfer(c.remoteEndpoint(), received.bytes(), received.finishSha256Hex(), error));
+            if (c != connection) {
+                return; // finished already: the close that follows our own is not news
+            }
+            finished++;
+            if (keepTransfers) {
+                transfers.add(new Transfer(c.remoteEndpoint(), received.bytes(), received.finishSha256Hex(), error));
+            }
             finish();
         }
     }

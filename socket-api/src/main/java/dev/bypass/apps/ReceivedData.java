@@ -13,22 +13,30 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 final class ReceivedData {
     private final UnsafeBuffer scratch;
-    private final MessageDigest sha256 = BytePattern.newSha256();
+    private final MessageDigest sha256;
     private byte[] head = new byte[0];
     private int headLength;
     private long bytes;
 
     /** {@code scratch} must wrap a byte array (the digest reads the array). */
     ReceivedData(UnsafeBuffer scratch) {
+        this(scratch, true);
+    }
+
+    /** As {@link #ReceivedData(UnsafeBuffer)}; without {@code hash} it only counts (and keeps the head). */
+    ReceivedData(UnsafeBuffer scratch, boolean hash) {
         if (scratch.byteArray() == null) {
             throw new IllegalArgumentException("scratch buffer must wrap a byte[]");
         }
         this.scratch = scratch;
+        this.sha256 = hash ? BytePattern.newSha256() : null;
     }
 
     /** Starts over, keeping the first {@code headBytes} bytes of what comes next. */
     void reset(int headBytes) {
-        sha256.reset();
+        if (sha256 != null) {
+            sha256.reset();
+        }
         if (head.length != headBytes) {
             head = new byte[headBytes];
         }
@@ -47,7 +55,9 @@ final class ReceivedData {
             if (n == 0) {
                 return false;
             }
-            sha256.update(array, 0, n);
+            if (sha256 != null) {
+                sha256.update(array, 0, n);
+            }
             int keep = Math.min(n, head.length - headLength);
             if (keep > 0) {
                 System.arraycopy(array, 0, head, headLength, keep);
@@ -66,8 +76,11 @@ final class ReceivedData {
         return Arrays.copyOf(head, headLength);
     }
 
-    /** The SHA-256 of everything received, as hex; ends the digest (call once, then {@link #reset}). */
+    /**
+     * The SHA-256 of everything received, as hex; ends the digest (call once, then {@link #reset}). Null when
+     * not hashing.
+     */
     String finishSha256Hex() {
-        return HexFormat.of().formatHex(sha256.digest());
+        return sha256 == null ? null : HexFormat.of().formatHex(sha256.digest());
     }
 }

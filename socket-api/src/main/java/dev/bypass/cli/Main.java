@@ -6,8 +6,16 @@ import picocli.CommandLine.Command;
 /** The {@code bypass} command line. */
 @Command(name = "bypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A userspace TCP/IP stack in Java over kernel-bypass NICs.",
-    subcommands = {DemoCommand.class, PacketdrillCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "From the ./bypass launcher also:",
+    subcommands = {DemoCommand.class, ServeCommand.class, StatCommand.class, GetCommand.class, SendCommand.class,
+        DoctorCommand.class, ConfigCommand.class, PacketdrillCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Running it:",
+        "  ./bypass doctor                    what this host lacks (JVM flags, TAP, DPDK, hugepages, ...)",
+        "  ./bypass serve --config FILE       the stack and its services until Ctrl-C",
+        "                                     (example: hw-test/examples/bypass-tap.conf)",
+        "  ./bypass stat                      that process's counters, live, from another shell",
+        "  ./bypass get URL, send HOST:PORT   the stack as a client",
+        "  ./bypass config --reference        every configuration key ($BYPASS_CONFIG names a default file)",
+        "", "From the ./bypass launcher also:",
         "  test     build and run every test (Maven: mvn verify), as CI does",
         "  build    build without running tests"})
 public final class Main implements Runnable {

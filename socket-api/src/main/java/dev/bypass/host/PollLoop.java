@@ -23,13 +23,33 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  * way to use the stack; the ring-handoff socket API builds on it.
  */
 public final class PollLoop implements AutoCloseable {
+    private static final DutyCycleHook NO_HOOK = (nowNs, work) -> 0;
+
     private final NetworkStack stack;
+    private final DutyCycleHook hook;
     private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(1024);
     private final AgentRunner runner;
     private volatile Thread thread;
 
-    private PollLoop(NetworkStack stack, IdleStrategy idle, String name) {
+    /**
+     * What a poll thread does besides polling its stack, on that thread: pinning itself to a CPU when it
+     * starts, publishing counters after a duty cycle. Must not allocate in {@link #afterDutyCycle}.
+     */
+    public interface DutyCycleHook {
+        /** Called once on the poll thread before its first duty cycle. */
+        default void onStart() {
+        }
+
+        /**
+         * Called after each duty cycle with its clock reading and the work it did; returns further work done
+         * (counted towards the idle strategy's decision).
+         */
+        int afterDutyCycle(long nowNs, int work);
+    }
+
+    private PollLoop(NetworkStack stack, IdleStrategy idle, String name, DutyCycleHook hook) {
         this.stack = stack;
+        this.hook = hook;
         this.runner = new AgentRunner(idle, this::onError, null, new StackAgent(name));
     }
 
@@ -39,7 +59,12 @@ public final class PollLoop implements AutoCloseable {
     }
 
     public static PollLoop start(NetworkStack stack, IdleStrategy idle, String name) {
-        PollLoop loop = new PollLoop(stack, idle, name);
+        return start(stack, idle, name, NO_HOOK);
+    }
+
+    /** Starts a poll thread that also runs {@code hook}. */
+    public static PollLoop start(NetworkStack stack, IdleStrategy idle, String name, DutyCycleHook hook) {
+        PollLoop loop = new PollLoop(stack, idle, name, hook);
         AgentRunner.startOnThread(loop.runner);
         return loop;
     }
@@ -118,6 +143,7 @@ public final class PollLoop implements AutoCloseable {
         @Override
         public void onStart() {
             thread = Thread.currentThread();
+            hook.onStart();
             stack.start(System.nanoTime());
         }
 
@@ -132,7 +158,8 @@ public final class PollLoop implements AutoCloseable {
                 task.run();
                 work++;
             }
-            return work + stack.poll(nowNs);
+            work += stack.poll(nowNs);
+            return work + hook.afterDutyCycle(nowNs, work);
         }
 
         @Override
