@@ -255,11 +255,17 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void dpdk_is_not_available_until_its_driver_is_built() {
-        List<String> p = problems("[resource.nic0]\ndriver = \"dpdk\"\naddress = \"198.18.0.2/24\"\ndevice = \"0000:03:00.0\"\n");
+    void the_dpdk_driver_brings_its_own_keys() throws ConfigException {
+        BypassConfig pci = ConfigLoader.parse("bypass.conf", "[resource.nic0]\ndriver = \"dpdk\"\n"
+            + "address = \"198.18.0.2/24\"\ndevice = \"0000:03:00.0\"\n", List.of());
+        assertEquals(List.of("nic0"), pci.resources().stream().map(BypassConfig.Resource::name).toList());
+        BypassConfig veth = ConfigLoader.parse("bypass.conf", "[resource.r0]\ndriver = \"dpdk\"\n"
+            + "address = \"198.18.0.2/24\"\naf-packet = \"veth0\"\nnetns = \"dut\"\n", List.of());
+        assertEquals(List.of("r0"), veth.resources().stream().map(BypassConfig.Resource::name).toList());
+        List<String> p = problems("[resource.nic0]\ndriver = \"dpdk\"\naddress = \"198.18.0.2/24\"\ndevise = \"x\"\n");
         assertEquals(1, p.size(), p::toString);
-        assertTrue(p.get(0).startsWith("bypass.conf:2: [resource.nic0] driver = \"dpdk\": DPDK driver not available: "
-            + "dev.bypass.nic.dpdk.DpdkDevice is not in this build"), p::toString);
+        assertTrue(p.get(0).startsWith("bypass.conf:4: [resource.nic0] devise = x: unknown key (did you mean device?)"),
+            p::toString);
     }
 
     @Test

@@ -31,10 +31,12 @@ import java.util.Objects;
  *     there); null to stay in the JVM's
  * @param logFile where DPDK's log goes (its text is quoted when init fails); null for DPDK's default
  *     (stdout and syslog)
+ * @param rawArguments the operator's EAL arguments, used as they are instead of those built from the
+ *     fields above (empty: built)
  */
 public record DpdkEalConfig(int mainLcore, boolean hugepages, int memoryMb, boolean pci, boolean sharedConfig,
                             String filePrefix, boolean telemetry, List<String> devices, List<String> extraArguments,
-                            String networkNamespace, Path logFile) {
+                            String networkNamespace, Path logFile, List<String> rawArguments) {
     /** argv[0]: EAL logs under this name. */
     public static final String PROGRAM = "bypass";
     /** Memory for virtual devices: a few pools of mbufs and the rings. */
@@ -44,6 +46,7 @@ public record DpdkEalConfig(int mainLcore, boolean hugepages, int memoryMb, bool
         Objects.requireNonNull(filePrefix, "filePrefix");
         devices = List.copyOf(devices);
         extraArguments = List.copyOf(extraArguments);
+        rawArguments = rawArguments == null ? List.of() : List.copyOf(rawArguments);
         if (mainLcore < 0) {
             throw new IllegalArgumentException("EAL main lcore must be a CPU number, got " + mainLcore);
         }
@@ -69,13 +72,30 @@ public record DpdkEalConfig(int mainLcore, boolean hugepages, int memoryMb, bool
     public static DpdkEalConfig forVirtualDevices() {
         long pid = ProcessHandle.current().pid();
         return new DpdkEalConfig(firstAllowedCpu(), false, DEFAULT_MEMORY_MB, false, false, "bypass-" + pid, false,
-            List.of(), List.of(), null, Path.of(System.getProperty("java.io.tmpdir"), "bypass-dpdk-" + pid + ".log"));
+            List.of(), List.of(), null, Path.of(System.getProperty("java.io.tmpdir"), "bypass-dpdk-" + pid + ".log"),
+            List.of());
+    }
+
+    /**
+     * The operator's own EAL command line (a configuration's {@code [eal] args}), used instead of the one
+     * this record builds: only the program name and, if absent, {@code --file-prefix} are added.
+     */
+    public DpdkEalConfig withRawArguments(List<String> arguments) {
+        return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
+            extraArguments, networkNamespace, logFile, arguments);
     }
 
     /** The command line for {@code rte_eal_init}, program name first. */
     public List<String> arguments() {
         List<String> args = new ArrayList<>();
         args.add(PROGRAM);
+        if (!rawArguments.isEmpty()) {
+            args.addAll(rawArguments);
+            if (rawArguments.stream().noneMatch(a -> a.startsWith("--file-prefix"))) {
+                args.add("--file-prefix=" + filePrefix);
+            }
+            return args;
+        }
         args.add("-l");
         args.add(Integer.toString(mainLcore));
         if (!hugepages) {
@@ -104,33 +124,33 @@ public record DpdkEalConfig(int mainLcore, boolean hugepages, int memoryMb, bool
 
     public DpdkEalConfig withMainLcore(int lcore) {
         return new DpdkEalConfig(lcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     /** Hugepages on (a real NIC's DMA needs them), with {@code memoryMb} reserved (0: EAL's default). */
     public DpdkEalConfig withHugepages(int memoryMb) {
         return new DpdkEalConfig(mainLcore, true, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withMemoryMb(int memoryMb) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withPci(boolean pci) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withSharedConfig(boolean sharedConfig) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withFilePrefix(String filePrefix) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     /** Adds a {@code --vdev} probed at init, e.g. {@code net_af_packet0,iface=veth0}. */
@@ -138,24 +158,24 @@ public record DpdkEalConfig(int mainLcore, boolean hugepages, int memoryMb, bool
         List<String> more = new ArrayList<>(devices);
         more.add(devargs);
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, more,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withExtraArguments(String... arguments) {
         List<String> more = new ArrayList<>(extraArguments);
         more.addAll(List.of(arguments));
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            more, networkNamespace, logFile);
+            more, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withNetworkNamespace(String networkNamespace) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     public DpdkEalConfig withLogFile(Path logFile) {
         return new DpdkEalConfig(mainLcore, hugepages, memoryMb, pci, sharedConfig, filePrefix, telemetry, devices,
-            extraArguments, networkNamespace, logFile);
+            extraArguments, networkNamespace, logFile, rawArguments);
     }
 
     /** The first CPU in this process's affinity mask ({@code Cpus_allowed_list} of /proc/self/status), else 0. */
