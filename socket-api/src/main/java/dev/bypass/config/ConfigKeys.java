@@ -1,5 +1,6 @@
 package dev.bypass.config;
 
+import dev.bypass.nic.dpdk.DpdkDriver;
 import dev.bypass.nic.driver.MemoryDriver;
 import dev.bypass.nic.driver.TapDriver;
 import java.util.ArrayList;
@@ -105,6 +106,14 @@ public final class ConfigKeys {
         "pin the resource's poll thread to this CPU (sched_setaffinity)");
     public static final ConfigKey RESOURCE_IDLE = resource("idle", ValueType.IDLE, "[stack] idle",
         "idle strategy of this resource's poll thread");
+    public static final ConfigKey EXCEPTION_TAP = resource("exception-tap", ValueType.string(
+        "[^\\s/:]{1,15}", "an interface name of 1 to 15 bytes without / : or spaces"), "none",
+        "the exception path: frames the stack does not claim (ssh, other ports, IPv6, ...) go to a kernel TAP of this "
+            + "name, given the resource's MAC and address, and the kernel's frames go out on the NIC");
+    public static final ConfigKey EXCEPTION_NETNS = resource("exception-netns", ValueType.string(
+        "[A-Za-z0-9_.-]{1,64}", "the name of an existing network namespace"), "none",
+        "move the exception path's TAP into this (existing) network namespace: the kernel that keeps its networking "
+            + "there (on a veth rig, one that does not also see the NIC's frames)");
     public static final ConfigKey TAP_NAME = driverKey(TapDriver.TYPE, TapDriver.KEY_NAME, ValueType.string(
         "[^\\s/:]{1,15}", "an interface name of 1 to 15 bytes without / : or spaces"), "the resource's name",
         "the TAP interface's name");
@@ -115,6 +124,20 @@ public final class ConfigKeys {
         "move the kernel's side of the TAP into this (existing) network namespace and bring it up");
     public static final ConfigKey TAP_PEER = driverKey(TapDriver.TYPE, TapDriver.KEY_PEER, ValueType.CIDR, "none",
         "give the kernel's side this address (in tap-netns if set) and bring it up");
+    public static final ConfigKey DPDK_AF_PACKET = driverKey(DpdkDriver.TYPE, DpdkDriver.KEY_AF_PACKET, ValueType.string(
+        "[A-Za-z0-9_.@-]{1,15}", "a Linux interface name"), "none",
+        "run on DPDK's af_packet PMD over this Linux interface (a veth of hw-test/rig.sh, any kernel link)");
+    public static final ConfigKey DPDK_DEVICE = driverKey(DpdkDriver.TYPE, DpdkDriver.KEY_DEVICE, ValueType.string(
+        "[^\\s]{1,256}", "a PCI address or a virtual device's arguments"), "none",
+        "the port as DPDK names it: a PCI address (0000:03:00.0) or vdev arguments (net_tap0,iface=dtap0); "
+            + "give this or af-packet");
+    public static final ConfigKey DPDK_NETNS = driverKey(DpdkDriver.TYPE, DpdkDriver.KEY_NETNS, ValueType.string(
+        "[A-Za-z0-9_.-]{1,64}", "the name of an existing network namespace"), "none",
+        "open the port in this network namespace (af_packet finds its interface there)");
+    public static final ConfigKey DPDK_AF_PACKET_FRAME_SIZE = driverKey(DpdkDriver.TYPE,
+        DpdkDriver.KEY_AF_PACKET_FRAME_SIZE, ValueType.integer(2048, 32768), "2048",
+        "af_packet's ring slot in bytes (a power of two): raise it for frames or kernel-reassembled datagrams above "
+            + "about 2000 bytes");
     public static final ConfigKey NETWORK = driverKey(MemoryDriver.TYPE, MemoryDriver.KEY_NETWORK,
         ValueType.string("[A-Za-z0-9_.-]{1,64}", "1 to 64 of A-Z a-z 0-9 _ . -"), "\"default\"",
         "the in-memory switch: resources (and tests) naming the same one share it");

@@ -1,9 +1,11 @@
 package dev.bypass.host;
 
 import dev.bypass.config.BypassConfig;
+import dev.bypass.config.ConfigKeys;
 import dev.bypass.nic.driver.DeviceCounters;
 import dev.bypass.nic.driver.InvalidSettingException;
 import dev.bypass.nic.driver.OpenedResource;
+import dev.bypass.nic.tap.ExceptionPathPump;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.counters.Counter;
 import dev.bypass.stack.counters.StackCounters;
@@ -59,9 +61,13 @@ public final class HostRuntime implements AutoCloseable {
         }
     }
 
+    /** The exception paths' pump threads (resources with exception-tap). */
+    private final List<ExceptionPathPump> pumps;
+
     private HostRuntime(BypassConfig config, List<Resource> resources, CountersFile countersFile,
-                        CountersManager manager) {
+                        CountersManager manager, List<ExceptionPathPump> pumps) {
         this.config = config;
+        this.pumps = List.copyOf(pumps);
         this.resources = resources;
         this.countersFile = countersFile;
         this.manager = manager;
@@ -72,6 +78,7 @@ public final class HostRuntime implements AutoCloseable {
         List<OpenedResource> opened = new ArrayList<>();
         CountersFile file = null;
         List<Resource> running = new ArrayList<>();
+        List<ExceptionPathPump> pumps = new ArrayList<>();
         try {
             for (BypassConfig.Resource r : config.resources()) {
                 opened.add(openDevice(config, r));
@@ -100,9 +107,25 @@ public final class HostRuntime implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     throw new StartException("resource " + r.name() + ": " + e.getMessage(), e);
                 }
+                String detail = o.detail();
+                String exceptionTap = r.settings().option(ConfigKeys.EXCEPTION_TAP.name(), "");
+                if (!exceptionTap.isEmpty()) {
+                    try {
+                        pumps.add(KernelExceptionPath.start(exceptionTap, o.device().macAddress(), r.addressText(),
+                            r.settings().option(ConfigKeys.EXCEPTION_NETNS.name(), ""), stack));
+                    } catch (IOException e) {
+                        throw new StartException("resource " + r.name() + ": " + e.getMessage(), e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new StartException("interrupted while starting resource " + r.name(), e);
+                    }
+                    String netns = r.settings().option(ConfigKeys.EXCEPTION_NETNS.name(), "");
+                    detail += "; exception path to the kernel's TAP " + exceptionTap + (netns.isEmpty() ? ""
+                        : " in netns " + netns);
+                }
                 Sampler sampler = new Sampler(r, o.counters(), manager);
                 PollLoop loop = PollLoop.start(stack, r.idle().newStrategy(), "bypass-" + r.name(), sampler);
-                running.add(new Resource(r, o.detail(), stack, loop, sampler, manager));
+                running.add(new Resource(r, detail, stack, loop, sampler, manager));
             }
             for (Resource r : running) {
                 try {
@@ -117,10 +140,13 @@ public final class HostRuntime implements AutoCloseable {
                     throw new StartException("interrupted while starting resource " + r.name(), e);
                 }
             }
-            return new HostRuntime(config, running, file, manager);
+            return new HostRuntime(config, running, file, manager, pumps);
         } catch (StartException | RuntimeException | Error e) {
             for (Resource r : running) {
                 r.loop.close();
+            }
+            for (ExceptionPathPump pump : pumps) {
+                pump.close();
             }
             for (int i = running.size(); i < opened.size(); i++) {
                 opened.get(i).device().close();
@@ -211,6 +237,9 @@ public final class HostRuntime implements AutoCloseable {
                 // the poll thread is gone already: the last sample is a millisecond old
             }
             r.loop.close();
+        }
+        for (ExceptionPathPump pump : pumps) {
+            pump.close();
         }
         if (countersFile != null) {
             countersFile.close();
