@@ -697,13 +697,10 @@ public final class DpdkDevice implements NetworkDevice {
             return dropForeign(lane, frame, null);
         }
         counters[DpdkCounter.TX_CHAINS.ordinal()]++;
-        // Offload requests go on the head mbuf, as DPDK wants them.
-        int txFlags = frame.txFlags();
-        NATIVE.set(JAVA_LONG, head + layout.olFlags(), DpdkOffloads.txOlFlags(txFlags));
-        if (txFlags != 0) {
-            NATIVE.set(JAVA_LONG, head + layout.txOffload(), layout.txOffloadWord(frame.l2Length(), frame.l3Length(),
-                frame.l4Length(), frame.tsoSegmentSize()));
-        }
+        // Offload requests and header lengths go on the head mbuf, as DPDK wants them.
+        NATIVE.set(JAVA_LONG, head + layout.olFlags(), DpdkOffloads.txOlFlags(frame.txFlags()));
+        NATIVE.set(JAVA_LONG, head + layout.txOffload(), layout.txOffloadWord(frame.l2Length(), frame.l3Length(),
+            frame.l4Length(), frame.tsoSegmentSize()));
         frame.release();
         lane.txMbufs.setAtIndex(JAVA_LONG, lane.stagedCount, head);
         lane.stagedLength[lane.stagedCount] = length;
