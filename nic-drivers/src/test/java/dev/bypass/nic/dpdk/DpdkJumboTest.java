@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bypass.nic.testing.Packets;
+import dev.bypass.stack.NetworkStack;
+import dev.bypass.stack.StackConfig;
+import dev.bypass.stack.addr.IpAddress;
+import dev.bypass.stack.addr.MacAddress;
+import dev.bypass.stack.counters.Counter;
 import dev.bypass.stack.device.DirectFramePool;
 import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.wire.EthernetHeader;
@@ -207,6 +212,83 @@ class DpdkJumboTest {
             assertEquals(0, ring.txDropped() + ring.rxDropped());
             DpdkTesting.assertAllMbufsBack(ring);
         }
+    }
+
+    @Test
+    void the_stack_at_mtu_9000_answers_pings_of_up_to_9000_bytes_that_arrive_as_chains() throws Exception {
+        // A NetworkStack on one port of a net_ring pair, MTU 9000 over 2176-byte mbufs; the test is the peer
+        // on the other port, its requests from a decorator's pool (so they go out as chains, as scatter rx
+        // would deliver them from a NIC): "ping -s 8900 -M do" and "-s 8972" (IP 9000), each answered whole.
+        try (RingPair wire = RingPair.open(eal, c -> c.withMtu(MTU));
+             DirectFramePool peerPool = new DirectFramePool("peer", 8, FOREIGN_CAPACITY)) {
+            DpdkDevice peer = wire.a();
+            int peerIp = IpAddress.parse("198.18.77.1").v4();
+            int stackIp = IpAddress.parse("198.18.77.2").v4();
+            NetworkStack stack = new NetworkStack(StackConfig.builder().name("bypass").address("198.18.77.2/24").build(),
+                wire.b());
+            assertEquals(MTU, stack.device().mtu());
+            // net_ring ports have the MAC 0, which ARP refuses as a sender: the peer claims one (the ring does not care).
+            Packets p = Packets.between(0x02_62_70_00_00_01L, MacAddress.BROADCAST);
+            p.sourceIp = peerIp;
+            p.destinationIp = stackIp;
+            // The peer asks for the stack's MAC (and the stack learns the peer's from the request).
+            peer.transmit(0, Packets.frame(peerPool, p.arp()), 0);
+            peer.flush(0, 0);
+            awaitFrame(stack, peer, f -> f.length() >= 42 && f.buffer().getShort(f.offset() + 12, java.nio.ByteOrder.BIG_ENDIAN)
+                == EthernetHeader.TYPE_ARP && f.buffer().getShort(f.offset() + 20, java.nio.ByteOrder.BIG_ENDIAN) == 2).release();
+            p.destinationMac = wire.b().macAddress();
+            int seq = 0;
+            for (int size : new int[] {8900, 8972}) {
+                seq++;
+                byte[] data = Packets.payload(size, seq);
+                byte[] request = p.icmpEcho(8, 0x4242, seq, data);
+                peer.transmit(0, Packets.frame(peerPool, request), 0);
+                assertEquals(1, peer.flush(0, 0));
+                Frame reply = awaitFrame(stack, peer, f -> f.length() > 1000);
+                byte[] got = Packets.take(reply);
+                assertEquals(request.length, got.length, "the reply is as long as the request: not fragmented");
+                assertEquals(0, got[14 + 20], "echo reply");
+                assertEquals(0x4242, Packets.getShort(got, 14 + 24));
+                assertEquals(seq, Packets.getShort(got, 14 + 26));
+                assertArrayEquals(data, java.util.Arrays.copyOfRange(got, 14 + 28, got.length), size + " bytes of data echoed");
+            }
+            assertEquals(2, stack.counters().get(Counter.ICMP_OUT_ECHO_REPS), stack.counters()::dumpNonZero);
+            assertEquals(0, stack.counters().get(Counter.IP_REASM_OKS) + stack.counters().get(Counter.IP_FRAG_OKS));
+            assertEquals(2, peer.counter(DpdkCounter.TX_CHAINS), "the requests went out as chains");
+            assertEquals(2, wire.b().counter(DpdkCounter.RX_CHAINS), "and reached the stack's port as chains");
+            assertEquals(0, peer.counter(DpdkCounter.RX_CHAINS), "the replies went out as one jumbo mbuf each");
+            System.out.println("[dpdk-jumbo] NetworkStack at MTU 9000 on net_ring answered pings of 8900 and 8972 bytes"
+                + " (DF) whole: dpdk.tx.chains " + peer.counter(DpdkCounter.TX_CHAINS) + " (peer), dpdk.rx.chains "
+                + wire.b().counter(DpdkCounter.RX_CHAINS) + " (stack), replies of " + (14 + 28 + 8900) + " and "
+                + (14 + 28 + 8972) + " bytes in one segment");
+            stack.close();
+            DpdkTesting.assertAllMbufsBack(peer);
+        }
+    }
+
+    /** Polls the stack until the peer receives a frame that matches (the caller releases it); others are released. */
+    private static Frame awaitFrame(NetworkStack stack, DpdkDevice peer, java.util.function.Predicate<Frame> match) {
+        Frame[] frames = new Frame[32];
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            stack.poll(System.nanoTime());
+            int n = peer.receive(0, frames, frames.length, 0);
+            Frame found = null;
+            for (int i = 0; i < n; i++) {
+                if (found == null && match.test(frames[i])) {
+                    found = frames[i];
+                } else {
+                    frames[i].release();
+                }
+            }
+            if (found != null) {
+                return found;
+            }
+        }
+        throw new AssertionError("no matching frame from the stack: " + stack.counters().dumpNonZero() + " "
+            + stack.lastInternalError() + " " + stack.device() + " peer " + peer + " rx " + peer.counter(DpdkCounter.RX_FRAMES)
+            + " tx " + ((DpdkDevice) stack.device()).counter(DpdkCounter.TX_FRAMES) + " drops "
+            + ((DpdkDevice) stack.device()).txDropped());
     }
 
     @Test
