@@ -73,7 +73,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the stack then computes every checksum itself.
  *
  * <p><b>Threads</b>: one thread per queue, or one for all. Everything a queue's receive and transmit
- * paths touch is that queue's own ({@link Lane}): its {@link #pool(int) pool} (Frame objects and free
+ * paths touch is that queue's own (a {@code Lane}): its {@link #pool(int) pool} (Frame objects and free
  * list; received frames of queue q are wrapped by queue q's pool), burst and staging arrays, software
  * offload and counters (plain fields of that thread; {@link #counter} sums them, a snapshot when read
  * elsewhere). Only the port's mempools are shared, and DPDK's are thread-safe. No lock and no allocation
