@@ -13,12 +13,14 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 /* The header's constants must be DPDK's: a mismatch stops the build, not the packets. */
 _Static_assert(BP_MBUF_F_RX_RSS_HASH == RTE_MBUF_F_RX_RSS_HASH, "RTE_MBUF_F_RX_RSS_HASH");
@@ -84,6 +86,59 @@ void bp_thread_unregister(void) { rte_thread_unregister(); }
 uint32_t bp_lcore_id(void) { return rte_lcore_id(); }
 int bp_dev_probe(const char *devargs) { return rte_dev_probe(devargs); }
 int bp_dev_remove(const char *bus, const char *device_name) { return rte_eal_hotplug_remove(bus, device_name); }
+
+/* ------------------------------------------------------------------------------- ring pairs */
+
+#define BP_RING_PAIR_MAX_QUEUES 16
+
+static void bp_ring_name(char *name, size_t size, const char *tag, char side, unsigned int queue)
+{
+    snprintf(name, size, "%s%c%u", tag, side, queue);
+}
+
+void bp_ring_pair_free(const char *tag, uint16_t queues)
+{
+    char name[RTE_RING_NAMESIZE];
+    for (unsigned int q = 0; q < queues && q < BP_RING_PAIR_MAX_QUEUES; q++) {
+        bp_ring_name(name, sizeof(name), tag, 'a', q);
+        rte_ring_free(rte_ring_lookup(name));
+        bp_ring_name(name, sizeof(name), tag, 'b', q);
+        rte_ring_free(rte_ring_lookup(name));
+    }
+}
+
+int bp_ring_pair(const char *tag, const char *a_name, const char *b_name, uint16_t queues, uint32_t ring_size,
+                 int socket_id)
+{
+    struct rte_ring *a_to_b[BP_RING_PAIR_MAX_QUEUES];
+    struct rte_ring *b_to_a[BP_RING_PAIR_MAX_QUEUES];
+    char name[RTE_RING_NAMESIZE];
+    if (queues == 0 || queues > BP_RING_PAIR_MAX_QUEUES || strlen(tag) > 20)
+        return -EINVAL;
+    for (unsigned int q = 0; q < queues; q++) {
+        bp_ring_name(name, sizeof(name), tag, 'a', q);
+        a_to_b[q] = rte_ring_create(name, ring_size, socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        bp_ring_name(name, sizeof(name), tag, 'b', q);
+        b_to_a[q] = rte_ring_create(name, ring_size, socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (a_to_b[q] == NULL || b_to_a[q] == NULL) {
+            int rc = -rte_errno;
+            bp_ring_pair_free(tag, q + 1);
+            return rc;
+        }
+    }
+    if (rte_eth_from_rings(a_name, b_to_a, queues, a_to_b, queues, (unsigned int) socket_id) < 0
+        || rte_eth_from_rings(b_name, a_to_b, queues, b_to_a, queues, (unsigned int) socket_id) < 0) {
+        int rc = -rte_errno;
+        char port_name[RTE_ETH_NAME_MAX_LEN];
+        uint16_t port;
+        snprintf(port_name, sizeof(port_name), "net_ring_%s", a_name);
+        if (rte_eth_dev_get_port_by_name(port_name, &port) == 0)
+            rte_eth_dev_close(port);
+        bp_ring_pair_free(tag, queues);
+        return rc;
+    }
+    return 0;
+}
 
 /* ------------------------------------------------------------------------------------ ports */
 

@@ -37,7 +37,7 @@ struct rte_mempool;
 struct rte_flow;
 
 /* Bumped whenever a function or structure below changes: the Java side refuses a library of another version. */
-#define BP_SHIM_VERSION 1
+#define BP_SHIM_VERSION 2
 
 /* ---------------------------------------------------------------------------------------- constants */
 
@@ -242,6 +242,20 @@ uint32_t bp_lcore_id(void);
 int bp_dev_probe(const char *devargs);
 /* rte_eal_hotplug_remove: detaches a device probed by name on a bus ("vdev", "pci"). */
 int bp_dev_remove(const char *bus, const char *device_name);
+
+/*
+ * Two net_ring ports wired back to back (rte_eth_from_rings), for tests without a NIC: what port a sends
+ * on its tx queue q, port b receives on its rx queue q, and the other way, mbufs handed over as they are
+ * (chains too). The ports are named "net_ring_<a_name>" and "net_ring_<b_name>" (rte_eth_from_rings adds
+ * the prefix); their MACs are 00:00:00:00:00:00 (net_ring passes every frame on, whatever its address).
+ * The rings are named "<tag>a<q>" and "<tag>b<q>" (tag at most 20 characters), each of
+ * ring_size slots. 0, or a negative errno. The ports are left to the caller (configure, start, close);
+ * closing them leaves the rings, which bp_ring_pair_free releases.
+ */
+int bp_ring_pair(const char *tag, const char *a_name, const char *b_name, uint16_t queues, uint32_t ring_size,
+                 int socket_id);
+/* Frees the rings of a bp_ring_pair (once both ports are closed). */
+void bp_ring_pair_free(const char *tag, uint16_t queues);
 
 /* ---------------------------------------------------------------------------------------- ports */
 

@@ -18,7 +18,10 @@ import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.addr.MacAddress;
 import dev.bypass.stack.counters.Counter;
+import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.device.Toeplitz;
+import dev.bypass.stack.wire.ArpPacket;
+import dev.bypass.stack.wire.EthernetHeader;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -130,6 +133,33 @@ class QueueShardsTest {
             // Every ARP request queue 0 saw (the plain host's announcement and its question) reached queue q too.
             assertEquals(shards.stack(0).counters().get(Counter.ARP_RX_REQUESTS),
                 shards.stack(q).counters().get(Counter.ARP_RX_REQUESTS), "queue " + q + " learned from the copies");
+        }
+    }
+
+    @Test
+    void arp_that_lands_on_another_queue_is_answered_there_and_learned_by_every_stack() {
+        // af_packet and TAP queues are picked by the kernel's flow hash, which may send every ARP frame to
+        // queue 1: that queue's stack answers and copies the frame to the others.
+        sim.runFor(SECOND / 10);
+        long requester = MacAddress.local(9).bits();
+        int requesterIp = IpAddress.parse("198.18.0.9").v4();
+        Frame frame = shardedNic.pool(1).allocate();
+        int at = frame.offset();
+        new EthernetHeader().wrap(frame.buffer(), at).destination(MacAddress.BROADCAST).source(requester)
+            .type(EthernetHeader.TYPE_ARP);
+        new ArpPacket().wrap(frame.buffer(), at + EthernetHeader.LENGTH).write(ArpPacket.OPERATION_REQUEST, requester,
+            requesterIp, 0, IpAddress.parse("198.18.0.2").v4());
+        frame.length(EthernetHeader.LENGTH + ArpPacket.LENGTH);
+        long repliesBefore = shards.stack(0).counters().get(Counter.ARP_TX_REPLIES);
+        shards.stack(1).receive(frame);
+        sim.runFor(SECOND / 10);
+        for (int q = 0; q < QUEUES; q++) {
+            assertEquals(requester, shards.stack(q).arpLookup(requesterIp), "queue " + q + " did not learn the requester");
+        }
+        assertEquals(1, shards.stack(1).counters().get(Counter.ARP_TX_REPLIES), "queue 1 answers what lands on it");
+        assertEquals(repliesBefore, shards.stack(0).counters().get(Counter.ARP_TX_REPLIES), "and only queue 1");
+        for (int q = 2; q < QUEUES; q++) {
+            assertEquals(0, shards.stack(q).counters().get(Counter.ARP_TX_REPLIES));
         }
     }
 

@@ -10,7 +10,7 @@ import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
@@ -19,10 +19,14 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <pre>
  *             device (one MAC, one IP), RSS with a symmetric Toeplitz key
- *   queue 0 ── stack 0 ──┐  ARP frames (they carry no ports: the NIC puts them on queue 0)
- *   queue 1 ── stack 1 ◄─┤  are copied to the other stacks through one single-producer ring each,
- *   queue 2 ── stack 2 ◄─┘  so every stack resolves neighbours; only stack 0 answers them.
+ *   queue 0 ── stack 0 ──┐  ARP frames (they carry no ports: a NIC with RSS puts them on queue 0)
+ *   queue 1 ── stack 1 ◄─┤  are copied to the other stacks through one ring each, so every stack
+ *   queue 2 ── stack 2 ◄─┘  resolves neighbours; only the stack whose queue the frame reached answers it.
  * </pre>
+ *
+ * <p>ARP may land on any queue: af_packet and TAP spread frames by the kernel's flow hash, which sends
+ * every ARP frame to one queue of its choosing. So every stack copies the ARP frames it receives to the
+ * others; each stack's ring is many-producer (lock-free, no allocation).
  *
  * <p>The stacks share the device's address and MAC. A TCP or UDP flow lands on the queue its RSS hash
  * selects, and so on one stack, for its whole life: with a symmetric key both directions hash alike, and
@@ -40,18 +44,18 @@ public final class QueueShards implements AutoCloseable {
 
     private final NetworkDevice device;
     private final NetworkStack[] stacks;
-    /** rings[q]: ARP frames from stack 0 for stack q (null for q = 0). */
-    private final OneToOneRingBuffer[] rings;
+    /** rings[q]: ARP frames from the other stacks for stack q. */
+    private final ManyToOneRingBuffer[] rings;
     private final ArpReader[] readers;
 
     private QueueShards(NetworkDevice device, NetworkStack[] stacks) {
         this.device = device;
         this.stacks = stacks;
-        this.rings = new OneToOneRingBuffer[stacks.length];
+        this.rings = new ManyToOneRingBuffer[stacks.length];
         this.readers = new ArpReader[stacks.length];
-        for (int q = 1; q < stacks.length; q++) {
+        for (int q = 0; q < stacks.length; q++) {
             int bytes = ARP_RING_BYTES + RingBufferDescriptor.TRAILER_LENGTH;
-            rings[q] = new OneToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(bytes, BitUtil.CACHE_LINE_LENGTH)));
+            rings[q] = new ManyToOneRingBuffer(new UnsafeBuffer(BufferUtil.allocateDirectAligned(bytes, BitUtil.CACHE_LINE_LENGTH)));
             readers[q] = new ArpReader(stacks[q]);
         }
     }
@@ -108,28 +112,24 @@ public final class QueueShards implements AutoCloseable {
 
     // ------------------------------------------------------------------ called by the stacks' threads
 
-    /** On stack 0's thread: an ARP frame arrived; copies it to every other stack. */
+    /** On the thread of stack {@code from}: an ARP frame arrived on its queue; copies it to every other stack. */
     void forwardArp(NetworkStack from, MutableDirectBuffer buffer, int offset, int length) {
-        if (from != stacks[0]) {
-            return; // ARP lands on queue 0; a copy elsewhere would be a NIC hashing ARP, which none does
-        }
-        for (int q = 1; q < rings.length; q++) {
-            if (!rings[q].write(MSG_ARP, buffer, offset, length)) {
+        for (int q = 0; q < rings.length; q++) {
+            if (q != from.queue() && !rings[q].write(MSG_ARP, buffer, offset, length)) {
                 stacks[q].counters().increment(Counter.ARP_SHARD_RING_FULL);
             }
         }
     }
 
-    /** On stack q's thread: learns from the ARP frames stack 0 forwarded; returns how many. */
+    /** On stack q's thread: learns from the ARP frames the other stacks forwarded; returns how many. */
     int receiveArp(NetworkStack stack) {
         int q = stack.queue();
-        return q <= 0 ? 0 : rings[q].read(readers[q]);
+        return rings[q].read(readers[q]);
     }
 
     /** True if ARP frames wait for stack {@code stack} (its next poll is due now). */
     boolean arpWaiting(NetworkStack stack) {
-        int q = stack.queue();
-        return q > 0 && rings[q].size() > 0;
+        return rings[stack.queue()].size() > 0;
     }
 
     private static final class ArpReader implements MessageHandler {

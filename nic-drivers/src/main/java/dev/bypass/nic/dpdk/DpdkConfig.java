@@ -30,11 +30,18 @@ import java.util.Objects;
  *     rx queue; what the port cannot hash on is left out)
  * @param txQueueFrames frames a transmit queue holds between two flushes
  * @param burst most frames one rx burst returns, and one tx burst is given
+ * @param jumboMbufs mbufs in the port's jumbo mempool, made only when an MTU-sized frame does not fit one
+ *     mbuf of {@code mbufDataRoom} (jumbo frames over small mbufs): each holds a whole frame. The stack's
+ *     own frames come from it, and received chains are copied into it; when it is empty a received chain
+ *     is dropped and counted
+ * @param multiSegmentTx send frames longer than an mbuf that are not in one (a decorator's copies) as mbuf
+ *     chains when the port can ({@code RTE_ETH_TX_OFFLOAD_MULTI_SEGS}); false, or a port that cannot: such
+ *     frames are copied into one jumbo mbuf instead
  */
 public record DpdkConfig(String deviceName, String devargs, String networkNamespace, int rxQueues, int txQueues,
                          int rxDescriptors, int txDescriptors, int poolMbufs, int mbufDataRoom, int mtu,
                          boolean promiscuous, boolean hardwareOffloads, long rssHashFunctions, int txQueueFrames,
-                         int burst) {
+                         int burst, int jumboMbufs, boolean multiSegmentTx) {
     public static final int DEFAULT_DESCRIPTORS = 512;
     public static final int DEFAULT_POOL_MBUFS = 8191;
     /** RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom. */
@@ -44,6 +51,8 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
         | DpdkShim.BP_ETH_RSS_NONFRAG_IPV4_UDP;
     public static final int DEFAULT_TX_QUEUE_FRAMES = 512;
     public static final int DEFAULT_BURST = 32;
+    /** Jumbo mempool size: 1023 mbufs of a 9000-byte MTU take about 9.5 MB. */
+    public static final int DEFAULT_JUMBO_MBUFS = 1023;
     /** The af_packet PMD's driver name: its device names start with it. */
     public static final String AF_PACKET = "net_af_packet";
 
@@ -70,6 +79,9 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
         if (poolMbufs < 1) {
             throw new IllegalArgumentException(deviceName + ": the pool needs mbufs, got " + poolMbufs);
         }
+        if (jumboMbufs < 1) {
+            throw new IllegalArgumentException(deviceName + ": the jumbo pool needs mbufs, got " + jumboMbufs);
+        }
         if (txQueueFrames < 1 || burst < 1 || burst > 0xFFFF) {
             throw new IllegalArgumentException(deviceName + ": txQueueFrames and burst must be >= 1 (burst <= 65535)");
         }
@@ -93,7 +105,7 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
     public static DpdkConfig port(String deviceName) {
         return new DpdkConfig(deviceName, null, null, 1, 1, DEFAULT_DESCRIPTORS, DEFAULT_DESCRIPTORS,
             DEFAULT_POOL_MBUFS, DEFAULT_MBUF_DATA_ROOM, DEFAULT_MTU, false, true, DEFAULT_RSS, DEFAULT_TX_QUEUE_FRAMES,
-            DEFAULT_BURST);
+            DEFAULT_BURST, DEFAULT_JUMBO_MBUFS, true);
     }
 
     /** An af_packet port over the Linux interface {@code iface}, one queue pair: {@code net_af_packet_IFACE,iface=IFACE}. */
@@ -135,56 +147,97 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
 
     public DpdkConfig withDevargs(String devargs) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withNetworkNamespace(String networkNamespace) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withQueues(int rxQueues, int txQueues) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withDescriptors(int rxDescriptors, int txDescriptors) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withPool(int poolMbufs, int mbufDataRoom) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withMtu(int mtu) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withPromiscuous(boolean promiscuous) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withHardwareOffloads(boolean hardwareOffloads) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withRssHashFunctions(long rssHashFunctions) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withTxQueueFrames(int txQueueFrames) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
     }
 
     public DpdkConfig withBurst(int burst) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
-            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst);
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
+    }
+
+    /** Mbufs of the jumbo mempool (used only when the MTU does not fit one mbuf of {@link #mbufDataRoom}). */
+    public DpdkConfig withJumboPool(int jumboMbufs) {
+        return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
+    }
+
+    /** Whether frames longer than an mbuf may go out as mbuf chains (when the port can send them). */
+    public DpdkConfig withMultiSegmentTx(boolean multiSegmentTx) {
+        return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx);
+    }
+
+    /** The Ethernet header plus one VLAN tag: a frame is at most MTU + this many bytes. */
+    public static final int MAX_L2_HEADER = 14 + 4;
+
+    /**
+     * Whether an MTU-sized frame (with one VLAN tag) does not fit one mbuf after its {@code headroom}: the
+     * port then receives into mbuf chains (scatter) and the stack's frames come from a jumbo mempool.
+     */
+    public boolean jumbo(int headroom) {
+        return mtu + MAX_L2_HEADER > mbufDataRoom - headroom;
+    }
+
+    /** Buffer bytes of each jumbo mbuf: the headroom and an MTU-sized frame with a VLAN tag, in 64-byte steps. */
+    public int jumboDataRoom(int headroom) {
+        return Math.min(0xFFFF, (headroom + mtu + MAX_L2_HEADER + 63) & ~63);
     }
 }

@@ -10,9 +10,12 @@ package dev.bypass.nic.dpdk;
 public enum DpdkCounter {
     RX_FRAMES("dpdk.rx_frames", "frames received and handed to the stack"),
     RX_BYTES("dpdk.rx_bytes", "bytes of those frames"),
+    RX_CHAINS("dpdk.rx.chains",
+        "frames received in a chain of mbufs (scatter rx: a frame longer than one mbuf) and copied into one jumbo "
+            + "mbuf (not a drop)"),
     RX_DROP_CHAINED("dpdk.rx.drop.chained",
-        "frame in more than one mbuf, dropped: jumbo frames over mbuf chains are not supported yet; "
-            + "raise mbufDataRoom above the largest frame"),
+        "frame received in a chain of mbufs and dropped: no jumbo mbuf was free (the jumbo pool is bounded: "
+            + "withJumboPool), or the frame is longer than one"),
     RX_DROP_NO_FRAME("dpdk.rx.drop.no_frame",
         "no Frame object free for a received mbuf: more frames held than the pool has mbufs (a driver bug)"),
     TX_FRAMES("dpdk.tx_frames", "frames the port's tx burst accepted"),
@@ -28,8 +31,14 @@ public enum DpdkCounter {
     TX_DROP_MALFORMED("dpdk.tx.drop.malformed",
         "frame whose headers did not match its offload metadata, dropped by software offload: a stack bug"),
     TX_DROP_NO_BUFFER("dpdk.tx.drop.no_buffer",
-        "no mbuf to copy a foreign frame into, or for a software TSO segment: the mempool ran dry"),
+        "no mbuf to copy a foreign frame into (one, or each of a chain), or for a software TSO segment: the "
+            + "mempool ran dry"),
     TX_COPIED("dpdk.tx.copied", "frames from another pool copied into an mbuf before sending (not a drop)"),
+    TX_CHAINS("dpdk.tx.chains",
+        "frames from another pool longer than one mbuf, copied into a chain of mbufs and sent as one (not a drop)"),
+    TX_CHAIN_FALLBACK("dpdk.tx.chain_fallback",
+        "frames from another pool longer than one mbuf copied into one jumbo mbuf instead of a chain: the port "
+            + "cannot send chains (no RTE_ETH_TX_OFFLOAD_MULTI_SEGS) or multiSegmentTx is off (not a drop)"),
     TX_SOFTWARE_OFFLOAD("dpdk.tx.software_offload",
         "frames whose checksums or segmentation were done in software: the port lacks the offload (not a drop)");
 

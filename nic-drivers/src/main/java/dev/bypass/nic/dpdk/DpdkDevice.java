@@ -17,7 +17,7 @@ import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.Frame;
 import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
-import dev.bypass.stack.wire.EthernetHeader;
+import dev.bypass.stack.device.Toeplitz;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -44,29 +44,46 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Receive</b>: one {@code rte_eth_rx_burst} into a preallocated array of mbuf pointers; each mbuf is
  * lent as a {@link Frame} rewrapped over its buffer (no copy, no allocation), with its queue, RSS hash and
  * the checksums the port verified ({@code ol_flags}). Releasing the frame frees the mbuf. A frame spread
- * over several mbufs (a chain) is dropped and counted: jumbo frames over chains are not supported yet; a
- * larger {@code mbufDataRoom} carries them in one mbuf.
+ * over several mbufs (a chain: scatter rx of a jumbo frame) is copied into one mbuf of the jumbo mempool
+ * (the stack's frame is one buffer; jumbo frames are rare) and the chain freed ({@link DpdkCounter#RX_CHAINS});
+ * with no jumbo mbuf free it is dropped and counted ({@link DpdkCounter#RX_DROP_CHAINED}).
  *
- * <p><b>Transmit</b>: frames come from the device's {@link #pool()}, each an mbuf of the port's mempool.
+ * <p><b>Transmit</b>: frames come from the device's {@link #pool(int)}, each an mbuf of the port.
  * {@link #transmit} queues a frame; {@link #flush} writes the data window and the offload requests
  * ({@code ol_flags}, {@code l2/l3/l4_len}, {@code tso_segsz}) into each mbuf and hands them to
  * {@code rte_eth_tx_burst}, {@link DpdkConfig#burst()} at a time. What the burst does not take is freed
  * and counted ({@link DpdkCounter#TX_DROP_BURST}): the stack's own retransmission covers it, as on a NIC
  * whose ring is full. A frame that asks for an offload the port lacks is completed in software
- * ({@link SoftwareOffload}); a frame of another pool is copied into an mbuf.
+ * ({@link SoftwareOffload}); a frame of another pool is copied into an mbuf, or, longer than one, into a
+ * chain of mbufs with the offload requests on its head ({@link DpdkCounter#TX_CHAINS}; a port without
+ * {@code RTE_ETH_TX_OFFLOAD_MULTI_SEGS} gets one jumbo mbuf instead, {@link DpdkCounter#TX_CHAIN_FALLBACK}).
+ *
+ * <p><b>Jumbo frames</b>: when an MTU-sized frame does not fit one mbuf ({@link DpdkConfig#jumbo}), the
+ * port receives into chains ({@code RTE_ETH_RX_OFFLOAD_SCATTER}, which it must offer) and a second,
+ * bounded mempool of whole-frame mbufs ({@link DpdkConfig#jumboMbufs()}) serves the stack's own frames and
+ * the copies of received chains. The stack's frames then go out as one mbuf each, without a copy.
  *
  * <p><b>Capabilities</b>: the checksum, TSO and RSS-hash offloads the port offers are enabled
- * ({@link DpdkConfig#hardwareOffloads()}) and advertised; with more than one receive queue, RSS spreads
- * flows over them. The af_packet PMD offers none: the stack then computes every checksum itself.
+ * ({@link DpdkConfig#hardwareOffloads()}) and advertised. With more than one receive queue, RSS spreads
+ * flows over them with a symmetric Toeplitz key ({@link Toeplitz#SYMMETRIC_KEY} extended to the port's key
+ * size) and a redirection table filled as {@link Toeplitz#queueOf} models it; {@link #rssKey()} then
+ * returns the key, so that a stack per queue picks its active opens' ports. A port that takes no key or
+ * has no redirection table (af_packet and tap: the kernel picks the queue) spreads flows by its own
+ * means; {@link #rssKey()} is null and {@link #rssStatus()} says why. The af_packet PMD offers no offload:
+ * the stack then computes every checksum itself.
  *
- * <p><b>Threads</b>: as for every device, one poll thread calls receive, transmit, flush and the counters.
- * Opening and closing run the port's control calls on a thread of the device's own, inside
- * {@link DpdkConfig#networkNamespace()} if one is given (af_packet resolves its interface, and changes its
- * flags, in the namespace of the calling thread).
+ * <p><b>Threads</b>: one thread per queue, or one for all. Everything a queue's receive and transmit
+ * paths touch is that queue's own (a {@code Lane}): its {@link #pool(int) pool} (Frame objects and free
+ * list; received frames of queue q are wrapped by queue q's pool), burst and staging arrays, software
+ * offload and counters (plain fields of that thread; {@link #counter} sums them, a snapshot when read
+ * elsewhere). Only the port's mempools are shared, and DPDK's are thread-safe. No lock and no allocation
+ * on the data path. Opening and closing run the port's control calls on a thread of the device's own,
+ * inside {@link DpdkConfig#networkNamespace()} if one is given (af_packet resolves its interface, and
+ * changes its flags, in the namespace of the calling thread).
  */
 public final class DpdkDevice implements NetworkDevice {
     /** Room for one 802.1Q tag on top of the MTU and the Ethernet header. */
-    private static final int MAX_L2_HEADER = EthernetHeader.LENGTH + EthernetHeader.VLAN_TAG_LENGTH;
+    private static final int MAX_L2_HEADER = DpdkConfig.MAX_L2_HEADER;
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final Set<Short> OPEN_PORTS = ConcurrentHashMap.newKeySet();
 
@@ -81,27 +98,28 @@ public final class DpdkDevice implements NetworkDevice {
     private final DeviceCapabilities capabilities;
     /** The Frame TX_* flags the port completes in hardware; any other requested flag goes through software. */
     private final int hardwareTxFlags;
+    /** Checksum or TSO offloads enabled on transmit: tx_prepare before each burst. */
     private final boolean hardwareTxOffloads;
-    private final DpdkFramePool pool;
     private final boolean probed;
     private final MbufLayout layout;
     private final int burst;
+    /** The port's mempool (rx rings, copies), and the jumbo mempool (0 without jumbo frames). */
+    private final long mempool;
+    private final long jumboMempool;
+    /** Data bytes of one mbuf of the port's mempool after the headroom: longer frames are chains. */
+    private final int mbufRoom;
+    /** Chains may be sent (the port offers MULTI_SEGS and the config allows it). */
+    private final boolean multiSegmentTx;
+    private final byte[] rssKey;
+    private final String rssStatus;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment[] rxMbufs;
-    private final MemorySegment[] txMbufs;
-    private final Frame[][] txPending;
-    private final int[] txPendingCount;
-    /** The frames behind txMbufs[queue][0..staged), in order; one burst in preparation (one thread). */
-    private final Frame[] staged;
-    private int stagedCount;
-    private final SoftwareOffload software = new SoftwareOffload();
-    private final Frame[] segments;
-    private final long[] counters = new long[DpdkCounter.values().length];
+    private final Lane[] lanes;
     private volatile boolean closed;
 
     private DpdkDevice(DpdkEal eal, DpdkConfig config, ControlThread control, short port, long macAddress,
-                       DpdkPortInfo info, long rxOffloads, long txOffloads, DpdkFramePool pool, boolean probed) {
+                       DpdkPortInfo info, long rxOffloads, long txOffloads, long mempool, long jumboMempool,
+                       byte[] rssKey, String rssStatus, boolean probed) {
         this.eal = eal;
         this.config = config;
         this.control = control;
@@ -110,37 +128,70 @@ public final class DpdkDevice implements NetworkDevice {
         this.macAddress = macAddress;
         this.maxFrameLength = MAX_L2_HEADER + config.mtu();
         this.info = info;
+        this.layout = eal.mbufLayout();
+        int headroom = layout.headroom();
+        this.mempool = mempool;
+        this.jumboMempool = jumboMempool;
+        this.mbufRoom = config.mbufDataRoom() - headroom;
+        this.multiSegmentTx = (txOffloads & DpdkShim.BP_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+        this.rssKey = rssKey;
+        this.rssStatus = rssStatus;
         int offloads = DpdkOffloads.deviceOffloads(rxOffloads, txOffloads);
-        int room = config.mbufDataRoom() - eal.mbufLayout().headroom();
+        int frameDataRoom = jumboMempool != 0 ? config.jumboDataRoom(headroom) : config.mbufDataRoom();
+        int room = frameDataRoom - headroom;
         this.capabilities = new DeviceCapabilities(config.rxQueues(), config.txQueues(), offloads,
             (offloads & DeviceCapabilities.OFFLOAD_TSO) != 0 ? Math.min(0xFFFF, room) : 0);
         this.hardwareTxFlags = DpdkOffloads.hardwareTxFlags(offloads);
-        this.hardwareTxOffloads = txOffloads != 0;
-        this.pool = pool;
+        this.hardwareTxOffloads = (txOffloads & ~DpdkShim.BP_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
         this.probed = probed;
-        this.layout = eal.mbufLayout();
         this.burst = config.burst();
-        this.rxMbufs = new MemorySegment[config.rxQueues()];
-        for (int q = 0; q < rxMbufs.length; q++) {
-            rxMbufs[q] = arena.allocate(JAVA_LONG, burst);
+        int lendable = config.poolMbufs() + (jumboMempool != 0 ? config.jumboMbufs() : 0);
+        this.lanes = new Lane[Math.max(config.rxQueues(), config.txQueues())];
+        for (int q = 0; q < lanes.length; q++) {
+            String poolName = "dpdk:" + name + (lanes.length == 1 ? "" : "-q" + q);
+            DpdkFramePool pool = jumboMempool != 0
+                ? new DpdkFramePool(poolName, this, jumboMempool, layout, config.jumboMbufs(), frameDataRoom, lendable)
+                : new DpdkFramePool(poolName, this, mempool, layout, config.poolMbufs(), frameDataRoom, lendable);
+            lanes[q] = new Lane(q, pool, q < config.rxQueues(), q < config.txQueues());
         }
-        this.txMbufs = new MemorySegment[config.txQueues()];
-        this.txPending = new Frame[config.txQueues()][];
-        for (int q = 0; q < txMbufs.length; q++) {
-            txMbufs[q] = arena.allocate(JAVA_LONG, burst);
-            txPending[q] = new Frame[config.txQueueFrames()];
+    }
+
+    /** What one queue's thread owns: its pool, burst and staging arrays, software offload and counters. */
+    private final class Lane {
+        final int queue;
+        final DpdkFramePool pool;
+        /** Mbuf pointers of one rx burst (null: no such rx queue). */
+        final MemorySegment rxMbufs;
+        /** Mbuf pointers of the tx burst being built (null: no such tx queue). */
+        final MemorySegment txMbufs;
+        final Frame[] txPending;
+        int txPendingCount;
+        /** The frames behind txMbufs[0..stagedCount), in order; null for a chain (its bytes in stagedLength). */
+        final Frame[] staged;
+        final int[] stagedLength;
+        int stagedCount;
+        final SoftwareOffload software = new SoftwareOffload();
+        final Frame[] segments;
+        final long[] counters = new long[DpdkCounter.values().length];
+
+        Lane(int queue, DpdkFramePool pool, boolean rx, boolean tx) {
+            this.queue = queue;
+            this.pool = pool;
+            this.rxMbufs = rx ? arena.allocate(JAVA_LONG, burst) : null;
+            this.txMbufs = tx ? arena.allocate(JAVA_LONG, burst) : null;
+            this.txPending = tx ? new Frame[config.txQueueFrames()] : new Frame[0];
+            this.staged = new Frame[burst];
+            this.stagedLength = new int[burst];
+            this.segments = new Frame[SoftwareOffload.maxSegments(0xFFFF)];
         }
-        this.txPendingCount = new int[config.txQueues()];
-        this.staged = new Frame[burst];
-        this.segments = new Frame[SoftwareOffload.maxSegments(0xFFFF)];
     }
 
     /**
-     * Opens the port: probes it (if the config has devargs), creates its mempool, configures it with the
-     * offloads it offers and RSS over the queues, sets up the queues and starts it.
+     * Opens the port: probes it (if the config has devargs), creates its mempools, configures it with the
+     * offloads it offers, RSS over the queues and scatter for jumbo frames, sets up the queues and starts it.
      *
-     * @throws DpdkException a DPDK call failed; the message names it, DPDK's error, the usual cause and the
-     *     DPDK log lines it wrote meanwhile. What was set up is undone
+     * @throws DpdkException a DPDK call failed, or the port cannot carry the config's MTU; the message names
+     *     it, DPDK's error, the usual cause and the DPDK log lines it wrote meanwhile. What was set up is undone
      * @throws IllegalArgumentException the config is inconsistent ({@link DpdkConfig#requireConsistent()})
      */
     public static DpdkDevice open(DpdkEal eal, DpdkConfig config) throws DpdkException {
@@ -163,8 +214,10 @@ public final class DpdkDevice implements NetworkDevice {
         short port = -1;
         boolean portOpen = false;
         long mempool = 0;
+        long jumboMempool = 0;
         boolean opened = false;
         long mark = eal.logSize();
+        int headroom = eal.mbufLayout().headroom();
         try (Arena arena = Arena.ofConfined()) {
             if (config.devargs() != null) {
                 int rc = DpdkShim.bp_dev_probe(arena.allocateFrom(config.devargs()));
@@ -195,32 +248,59 @@ public final class DpdkDevice implements NetworkDevice {
                     + (info.driverName().startsWith(DpdkConfig.AF_PACKET) ? " (af_packet: qpairs=N in its devargs)" : ""),
                     22);
             }
+            String mtuProblem = mtuProblem(config, info, headroom);
+            if (mtuProblem != null) {
+                throw new DpdkException(name + ": " + mtuProblem, 22);
+            }
+            boolean jumbo = config.jumbo(headroom);
 
             long rxOffloads = config.hardwareOffloads() ? DpdkOffloads.rxOffloadsToEnable(info.rxOffloadCapa()) : 0;
             long txOffloads = config.hardwareOffloads() ? DpdkOffloads.txOffloadsToEnable(info.txOffloadCapa()) : 0;
+            if (jumbo) {
+                rxOffloads |= DpdkShim.BP_ETH_RX_OFFLOAD_SCATTER;
+                if (config.multiSegmentTx()) {
+                    txOffloads |= info.txOffloadCapa() & DpdkShim.BP_ETH_TX_OFFLOAD_MULTI_SEGS;
+                }
+            }
             long rssHf = config.rxQueues() > 1 ? config.rssHashFunctions() & info.flowTypeRssOffloads() : 0;
 
             String poolName = "bp" + port + "_" + SEQUENCE.getAndIncrement();
-            mempool = DpdkShim.bp_pktmbuf_pool_create(arena.allocateFrom(poolName), config.poolMbufs(), 0, (short) 0,
-                (short) config.mbufDataRoom(), info.socketId());
-            if (mempool == 0) {
-                int errno = DpdkShim.bp_errno();
-                throw failure(eal, name, "rte_pktmbuf_pool_create(" + config.poolMbufs() + " mbufs of "
-                    + config.mbufDataRoom() + " bytes)", -errno, mark,
-                    errno == 12 ? "EAL's memory is too small for the pool: raise DpdkEalConfig memoryMb (-m) or "
-                        + "lower poolMbufs" : "");
+            mempool = createPool(eal, name, arena, poolName, config.poolMbufs(), config.mbufDataRoom(), info, mark);
+            if (jumbo) {
+                jumboMempool = createPool(eal, name, arena, poolName + "j", config.jumboMbufs(),
+                    config.jumboDataRoom(headroom), info, mark);
             }
 
+            // RSS: a symmetric key of the port's size, so that the stack can tell which queue a flow lands on.
+            byte[] rssKey = rssHf != 0 && info.hashKeySize() > 0 ? symmetricKey(info.hashKeySize()) : null;
+            String rssStatus = rssKey != null ? null : config.rxQueues() == 1 ? "one receive queue: no RSS"
+                : rssHf == 0 ? "the port hashes on none of the flow types asked (flow_type_rss_offloads 0x"
+                    + Long.toHexString(info.flowTypeRssOffloads()) + "): it spreads flows over its queues by its own "
+                    + "means" + (info.driverName().startsWith(DpdkConfig.AF_PACKET)
+                    ? " (af_packet: the kernel's PACKET_FANOUT_HASH)" : "")
+                : "the port takes no RSS key (hash_key_size 0): its own default key hashes";
             MemorySegment conf = DpdkShim.bp_port_conf.allocate(arena);
             bp_port_conf.rx_offloads(conf, rxOffloads);
             bp_port_conf.tx_offloads(conf, txOffloads);
             bp_port_conf.rss_hf(conf, rssHf);
-            bp_port_conf.rss_key(conf, MemorySegment.NULL);
+            bp_port_conf.rss_key(conf, rssKey == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, rssKey));
+            bp_port_conf.rss_key_len(conf, (byte) (rssKey == null ? 0 : rssKey.length));
             bp_port_conf.mtu(conf, config.mtu());
             bp_port_conf.rx_mq_mode(conf, rssHf != 0 ? DpdkShim.BP_ETH_MQ_RX_RSS : DpdkShim.BP_ETH_MQ_RX_NONE);
-            check(eal, name, "rte_eth_dev_configure(mtu " + config.mtu() + ", " + config.rxQueues() + "/"
-                + config.txQueues() + " queues)", DpdkShim.bp_eth_dev_configure(port, (short) config.rxQueues(),
-                (short) config.txQueues(), conf), mark, "the port's limits: " + info);
+            String configured = "rte_eth_dev_configure(mtu " + config.mtu() + ", " + config.rxQueues() + "/"
+                + config.txQueues() + " queues)";
+            rc = DpdkShim.bp_eth_dev_configure(port, (short) config.rxQueues(), (short) config.txQueues(), conf);
+            if (rc < 0 && rssKey != null) {
+                // The PMD refused the key: fall back to its own (the stack then cannot predict the queues).
+                int errno = Math.abs(rc);
+                rssStatus = "the port refused a " + rssKey.length + "-byte symmetric key (" + DpdkEal.strerror(errno)
+                    + ", errno " + errno + "): its own default key hashes";
+                rssKey = null;
+                bp_port_conf.rss_key(conf, MemorySegment.NULL);
+                bp_port_conf.rss_key_len(conf, (byte) 0);
+                rc = DpdkShim.bp_eth_dev_configure(port, (short) config.rxQueues(), (short) config.txQueues(), conf);
+            }
+            check(eal, name, configured, rc, mark, "the port's limits: " + info);
 
             MemorySegment rxDesc = arena.allocate(JAVA_SHORT);
             MemorySegment txDesc = arena.allocate(JAVA_SHORT);
@@ -238,6 +318,16 @@ public final class DpdkDevice implements NetworkDevice {
                     (short) q, txDesc.get(JAVA_SHORT, 0), info.socketId(), 0), mark, "");
             }
             check(eal, name, "rte_eth_dev_start", DpdkShim.bp_eth_dev_start(port), mark, "");
+            if (rssKey != null) {
+                String reta = programRedirectionTable(port, info.retaSize(), config.rxQueues(), arena);
+                if (reta != null) {
+                    rssStatus = reta;
+                    rssKey = null;
+                } else {
+                    rssStatus = "symmetric Toeplitz key of " + rssKey.length + " bytes, " + info.retaSize()
+                        + "-entry redirection table over " + config.rxQueues() + " queues";
+                }
+            }
             if (config.promiscuous()) {
                 check(eal, name, "rte_eth_promiscuous_enable", DpdkShim.bp_eth_promiscuous_enable(port), mark, "");
             }
@@ -247,10 +337,8 @@ public final class DpdkDevice implements NetworkDevice {
             for (int i = 0; i < 6; i++) {
                 macBits = (macBits << 8) | Byte.toUnsignedLong(mac.get(JAVA_BYTE, i));
             }
-            DpdkFramePool pool = new DpdkFramePool("dpdk:" + name, mempool, eal.mbufLayout(), config.poolMbufs(),
-                config.mbufDataRoom());
-            DpdkDevice device = new DpdkDevice(eal, config, control, port, macBits, info, rxOffloads, txOffloads, pool,
-                probed);
+            DpdkDevice device = new DpdkDevice(eal, config, control, port, macBits, info, rxOffloads, txOffloads, mempool,
+                jumboMempool, rssKey, rssStatus, probed);
             opened = true;
             return device;
         } finally {
@@ -270,8 +358,98 @@ public final class DpdkDevice implements NetworkDevice {
                 if (mempool != 0) {
                     DpdkShim.bp_mempool_free(mempool);
                 }
+                if (jumboMempool != 0) {
+                    DpdkShim.bp_mempool_free(jumboMempool);
+                }
             }
         }
+    }
+
+    private static long createPool(DpdkEal eal, String device, Arena arena, String poolName, int mbufs, int dataRoom,
+                                   DpdkPortInfo info, long mark) throws DpdkException {
+        long pool = DpdkShim.bp_pktmbuf_pool_create(arena.allocateFrom(poolName), mbufs, 0, (short) 0, (short) dataRoom,
+            info.socketId());
+        if (pool == 0) {
+            int errno = DpdkShim.bp_errno();
+            throw failure(eal, device, "rte_pktmbuf_pool_create(" + mbufs + " mbufs of " + dataRoom + " bytes)", -errno,
+                mark, errno == 12 ? "EAL's memory is too small for the pool: raise DpdkEalConfig memoryMb (-m) or "
+                    + "lower poolMbufs / jumboMbufs" : "");
+        }
+        return pool;
+    }
+
+    /**
+     * Why the port cannot carry the config's MTU, or null if it can: above the port's largest MTU (its
+     * {@code max_mtu}, and its {@code max_rx_pktlen} less the Ethernet overhead, as {@code rte_eth_dev_configure}
+     * checks), or jumbo frames over mbufs that cannot hold them on a port that cannot receive into chains.
+     */
+    static String mtuProblem(DpdkConfig config, DpdkPortInfo info, int headroom) {
+        int max = maxMtu(info);
+        if (config.mtu() > max) {
+            return "MTU " + config.mtu() + " is above the port's largest, " + max + " (" + info.driverName()
+                + ": max_rx_pktlen " + Integer.toUnsignedString(info.maxRxPacketLength()) + ", max_mtu " + info.maxMtu() + ")";
+        }
+        if (config.jumbo(headroom) && (info.rxOffloadCapa() & DpdkShim.BP_ETH_RX_OFFLOAD_SCATTER) == 0) {
+            return "frames of MTU " + config.mtu() + " (" + (config.mtu() + MAX_L2_HEADER) + " bytes) do not fit an mbuf ("
+                + (config.mbufDataRoom() - headroom) + " bytes after the headroom) and the " + info.driverName()
+                + " PMD cannot receive into mbuf chains (no RTE_ETH_RX_OFFLOAD_SCATTER): raise mbufDataRoom (withPool)";
+        }
+        return null;
+    }
+
+    /** The largest MTU the port takes: ethdev's own rule (max_mtu, and max_rx_pktlen less the L2 overhead). */
+    static int maxMtu(DpdkPortInfo info) {
+        long maxFrame = Integer.toUnsignedLong(info.maxRxPacketLength());
+        int maxMtu = info.maxMtu() == 0 ? 0xFFFF : info.maxMtu();
+        long overhead = maxMtu != 0xFFFF && maxFrame > maxMtu ? maxFrame - maxMtu : 14 + 4;
+        return (int) Math.min(maxMtu, Math.max(0, maxFrame - overhead));
+    }
+
+    /** {@link Toeplitz#SYMMETRIC_KEY}'s 0x6d5a repeated over {@code bytes} (40 for most PMDs, 52 for i40e and ice). */
+    static byte[] symmetricKey(int bytes) {
+        byte[] key = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            key[i] = Toeplitz.SYMMETRIC_KEY[i % 2];
+        }
+        return key;
+    }
+
+    /**
+     * The redirection table that makes the port pick queues as {@link Toeplitz#queueOf} models it: entry i
+     * (the hash's low bits) sends to {@code queueOf(i, queues)}. Right for any table of 128 entries or a
+     * larger power of two; a smaller one cannot follow the model (null).
+     */
+    static int[] redirectionTable(int size, int queues) {
+        if (size < Toeplitz.RETA_SIZE || Integer.bitCount(size) != 1) {
+            return null;
+        }
+        int[] table = new int[size];
+        for (int i = 0; i < size; i++) {
+            table[i] = Toeplitz.queueOf(i, queues);
+        }
+        return table;
+    }
+
+    /** Writes {@link #redirectionTable}; null if done, else why the stack cannot predict the queues. */
+    private static String programRedirectionTable(short port, int size, int queues, Arena arena) {
+        if (size == 0) {
+            return "the port has no RSS redirection table (reta_size 0): its queues are not picked by the Toeplitz "
+                + "hash (net_tap: by the kernel)";
+        }
+        int[] table = redirectionTable(size, queues);
+        if (table == null) {
+            return "the port's " + size + "-entry redirection table cannot follow Toeplitz.queueOf (128 entries)";
+        }
+        MemorySegment t = arena.allocate(JAVA_SHORT, size);
+        for (int i = 0; i < size; i++) {
+            t.setAtIndex(JAVA_SHORT, i, (short) table[i]);
+        }
+        int rc = DpdkShim.bp_eth_rss_reta_update(port, t, (short) size);
+        if (rc < 0) {
+            int errno = Math.abs(rc);
+            return "the port refused its redirection table (" + DpdkEal.strerror(errno) + ", errno " + errno + ")";
+        }
+        return null;
     }
 
     private static String probeHint(DpdkConfig config) {
@@ -304,6 +482,7 @@ public final class DpdkDevice implements NetworkDevice {
         return new DpdkException(device + ": " + call + " failed: " + DpdkEal.strerror(errno) + " (errno " + errno + ")"
             + (hint.isEmpty() ? "" : ": " + hint) + (log.isBlank() ? "" : ". DPDK log:\n" + log), errno);
     }
+
 
     // ============================================================================= NetworkDevice
 
@@ -339,40 +518,86 @@ public final class DpdkDevice implements NetworkDevice {
         return capabilities;
     }
 
+    /** Queue 0's pool. */
     @Override
     public FramePool pool() {
-        return pool;
+        return lanes[0].pool;
+    }
+
+    /**
+     * Queue {@code queue}'s pool: Frame objects of its own over the port's shared mempool (the jumbo one
+     * when the MTU needs it), for the thread that polls the queue. Frames received on the queue are its.
+     */
+    @Override
+    public FramePool pool(int queue) {
+        if (queue < 0 || queue >= lanes.length) {
+            throw new IllegalArgumentException(name + " has " + lanes.length + " queues, not queue " + queue);
+        }
+        return lanes[queue].pool;
+    }
+
+    /**
+     * The symmetric Toeplitz key the port spreads flows over its receive queues with (its redirection
+     * table set as {@link Toeplitz#queueOf} models it), or null: one queue, or a port whose queues are not
+     * picked by a key the stack knows ({@link #rssStatus()} says why).
+     */
+    @Override
+    public byte[] rssKey() {
+        return rssKey == null ? null : rssKey.clone();
+    }
+
+    /** How the port spreads received flows over its queues, or why {@link #rssKey()} is null. */
+    public String rssStatus() {
+        return rssStatus;
+    }
+
+    /** True if the port receives jumbo frames into mbuf chains and lends frames from a jumbo mempool. */
+    public boolean jumbo() {
+        return jumboMempool != 0;
     }
 
     /**
      * One rx burst of up to {@code min(max, burst)} frames from {@code queue}; never blocks. Each frame is a
-     * view of its mbuf; releasing it frees the mbuf.
+     * view of its mbuf, from the queue's pool; releasing it frees the mbuf. A chain is copied into one
+     * jumbo mbuf first.
      */
     @Override
     public int receive(int queue, Frame[] frames, int max, long nowNs) {
-        requireRxQueue(queue);
-        MemorySegment mbufs = rxMbufs[queue];
+        Lane lane = rxLane(queue);
+        MemorySegment mbufs = lane.rxMbufs;
+        long[] counters = lane.counters;
         int got = Short.toUnsignedInt(DpdkShim.bp_eth_rx_burst(port, (short) queue, mbufs.address(),
             (short) Math.min(max, burst)));
         int n = 0;
         for (int i = 0; i < got; i++) {
             long mbuf = mbufs.getAtIndex(JAVA_LONG, i);
+            Frame frame;
             if (NATIVE.get(JAVA_SHORT, mbuf + layout.nbSegs()) != 1) {
-                DpdkShim.bp_pktmbuf_free(mbuf);
-                counters[DpdkCounter.RX_DROP_CHAINED.ordinal()]++;
-                continue;
+                // A chain (scatter rx): one copy into a whole-frame mbuf, since the stack's frame is one buffer.
+                frame = lane.pool.linearise(mbuf, jumboMempool != 0 ? jumboMempool : mempool);
+                if (frame == null) {
+                    DpdkShim.bp_pktmbuf_free(mbuf);
+                    counters[DpdkCounter.RX_DROP_CHAINED.ordinal()]++;
+                    continue;
+                }
+                counters[DpdkCounter.RX_CHAINS.ordinal()]++;
+            } else {
+                frame = lane.pool.wrapReceived(mbuf);
+                if (frame == null) {
+                    DpdkShim.bp_pktmbuf_free(mbuf);
+                    counters[DpdkCounter.RX_DROP_NO_FRAME.ordinal()]++;
+                    continue;
+                }
             }
-            Frame frame = pool.wrapReceived(mbuf);
-            if (frame == null) {
-                DpdkShim.bp_pktmbuf_free(mbuf);
-                counters[DpdkCounter.RX_DROP_NO_FRAME.ordinal()]++;
-                continue;
-            }
-            int rxFlags = DpdkOffloads.rxFlags(NATIVE.get(JAVA_LONG, mbuf + layout.olFlags()));
+            long olFlags = NATIVE.get(JAVA_LONG, mbuf + layout.olFlags());
+            int rxFlags = DpdkOffloads.rxFlags(olFlags);
             frame.queue(queue);
             frame.rxFlags(rxFlags);
             if ((rxFlags & Frame.RX_RSS_HASH) != 0) {
                 frame.rssHash(NATIVE.get(JAVA_INT, mbuf + layout.hashRss()));
+            }
+            if (frame.handle() != mbuf) {
+                DpdkShim.bp_pktmbuf_free(mbuf); // the chain, now copied
             }
             counters[DpdkCounter.RX_FRAMES.ordinal()]++;
             counters[DpdkCounter.RX_BYTES.ordinal()] += frame.length();
@@ -384,13 +609,13 @@ public final class DpdkDevice implements NetworkDevice {
     /** Queues the frame for the next {@link #flush}; when {@code txQueueFrames} are queued it is dropped and counted. */
     @Override
     public void transmit(int queue, Frame frame, long nowNs) {
-        requireTxQueue(queue);
-        if (txPendingCount[queue] == txPending[queue].length) {
-            counters[DpdkCounter.TX_DROP_QUEUE_FULL.ordinal()]++;
+        Lane lane = txLane(queue);
+        if (lane.txPendingCount == lane.txPending.length) {
+            lane.counters[DpdkCounter.TX_DROP_QUEUE_FULL.ordinal()]++;
             frame.release();
             return;
         }
-        txPending[queue][txPendingCount[queue]++] = frame;
+        lane.txPending[lane.txPendingCount++] = frame;
     }
 
     /**
@@ -399,73 +624,146 @@ public final class DpdkDevice implements NetworkDevice {
      */
     @Override
     public int flush(int queue, long nowNs) {
-        requireTxQueue(queue);
-        Frame[] pending = txPending[queue];
-        int count = txPendingCount[queue];
-        txPendingCount[queue] = 0;
+        Lane lane = txLane(queue);
+        Frame[] pending = lane.txPending;
+        int count = lane.txPendingCount;
+        lane.txPendingCount = 0;
         int sent = 0;
         for (int i = 0; i < count; i++) {
             Frame frame = pending[i];
             pending[i] = null;
-            sent += stage(queue, frame);
+            sent += stage(lane, frame);
         }
-        return sent + sendStaged(queue);
+        return sent + sendStaged(lane);
     }
 
-    /** Readies one queued frame (copy, software offload) and stages it; returns frames sent by a burst it filled. */
-    private int stage(int queue, Frame frame) {
-        if (frame.pool() != pool) {
-            frame = copyIntoMbuf(frame);
-            if (frame == null) {
-                return 0;
-            }
-        }
+    /** Readies one queued frame (software offload, copy) and stages it; returns frames sent by a burst it filled. */
+    private int stage(Lane lane, Frame frame) {
         if ((frame.txFlags() & ~hardwareTxFlags) == 0) {
-            return stageOne(queue, frame);
+            return stageReady(lane, frame);
         }
         // The frame asks for an offload the port does not do: checksums (and segments) in software.
+        long[] counters = lane.counters;
+        SoftwareOffload software = lane.software;
         counters[DpdkCounter.TX_SOFTWARE_OFFLOAD.ordinal()]++;
         long malformed = software.malformedFrames();
         long lost = software.segmentsLostNoBuffer();
-        int n = software.complete(frame, pool, segments, 0);
+        int n = software.complete(frame, lane.pool, lane.segments, 0);
         counters[DpdkCounter.TX_DROP_MALFORMED.ordinal()] += software.malformedFrames() - malformed;
         counters[DpdkCounter.TX_DROP_NO_BUFFER.ordinal()] += software.segmentsLostNoBuffer() - lost;
         int sent = 0;
         for (int i = 0; i < n; i++) {
-            Frame segment = segments[i];
-            segments[i] = null;
-            sent += stageOne(queue, segment);
+            Frame segment = lane.segments[i];
+            lane.segments[i] = null;
+            sent += stageReady(lane, segment);
         }
         return sent;
     }
 
-    /** A frame of another pool (a decorator's copy) in an mbuf of ours, or null (counted) if none is free. */
-    private Frame copyIntoMbuf(Frame foreign) {
-        Frame copy = pool.allocate();
-        if (copy == null || foreign.length() > copy.capacity()) {
-            counters[DpdkCounter.TX_DROP_NO_BUFFER.ordinal()]++;
-            foreign.release();
-            if (copy != null) {
-                copy.release();
-            }
-            return null;
+    /**
+     * Stages a frame whose offloads the port completes: one of the port's mbufs as it is (a frame of any
+     * queue's pool: a thread polling several queues sends them all without a copy), or a copy of a frame
+     * of another pool (a decorator's): into one mbuf, a chain of them when longer than one, or a jumbo mbuf
+     * when the port cannot send chains.
+     */
+    private int stageReady(Lane lane, Frame frame) {
+        if (frame.pool() instanceof DpdkFramePool own && own.owner() == this) {
+            return stageOne(lane, frame);
         }
-        copy.copyFrom(foreign);
-        foreign.release();
-        counters[DpdkCounter.TX_COPIED.ordinal()]++;
-        return copy;
+        long[] counters = lane.counters;
+        int length = frame.length();
+        if (length > maxFrameLength && (frame.txFlags() & Frame.TX_TCP_SEGMENTATION) == 0) {
+            counters[DpdkCounter.TX_DROP_OVERSIZE.ordinal()]++;
+            frame.release();
+            return 0;
+        }
+        if (length <= mbufRoom || !multiSegmentTx) {
+            // One mbuf: of the port's mempool, or a jumbo one for a long frame on a port that cannot send chains.
+            boolean fallback = length > mbufRoom;
+            if (fallback && jumboMempool == 0) {
+                return dropForeign(lane, frame, null);
+            }
+            Frame copy = lane.pool.allocateFrom(fallback ? jumboMempool : mempool);
+            if (copy == null || length > copy.capacity() - copy.offset()) {
+                return dropForeign(lane, frame, copy);
+            }
+            copy.copyFrom(frame);
+            frame.release();
+            counters[(fallback ? DpdkCounter.TX_CHAIN_FALLBACK : DpdkCounter.TX_COPIED).ordinal()]++;
+            return stageOne(lane, copy);
+        }
+        long head = copyIntoChain(frame);
+        if (head == 0) {
+            return dropForeign(lane, frame, null);
+        }
+        counters[DpdkCounter.TX_CHAINS.ordinal()]++;
+        // Offload requests and header lengths go on the head mbuf, as DPDK wants them.
+        NATIVE.set(JAVA_LONG, head + layout.olFlags(), DpdkOffloads.txOlFlags(frame.txFlags()));
+        NATIVE.set(JAVA_LONG, head + layout.txOffload(), layout.txOffloadWord(frame.l2Length(), frame.l3Length(),
+            frame.l4Length(), frame.tsoSegmentSize()));
+        frame.release();
+        lane.txMbufs.setAtIndex(JAVA_LONG, lane.stagedCount, head);
+        lane.stagedLength[lane.stagedCount] = length;
+        lane.staged[lane.stagedCount++] = null;
+        return lane.stagedCount == burst ? sendStaged(lane) : 0;
+    }
+
+    private int dropForeign(Lane lane, Frame frame, Frame copy) {
+        lane.counters[DpdkCounter.TX_DROP_NO_BUFFER.ordinal()]++;
+        frame.release();
+        if (copy != null) {
+            copy.release();
+        }
+        return 0;
+    }
+
+    /**
+     * Copies the frame's bytes into a chain of fresh mbufs of the port's mempool, each filled after its
+     * headroom; returns the head (nb_segs and pkt_len set), or 0 if the mempool ran dry (nothing kept).
+     */
+    private long copyIntoChain(Frame frame) {
+        int length = frame.length();
+        long from = frame.address() + frame.offset();
+        long head = 0;
+        long last = 0;
+        int segments = 0;
+        for (int copied = 0; copied < length; ) {
+            long mbuf = DpdkShim.bp_pktmbuf_alloc(mempool);
+            if (mbuf == 0) {
+                if (head != 0) {
+                    NATIVE.set(JAVA_SHORT, head + layout.nbSegs(), (short) segments);
+                    DpdkShim.bp_pktmbuf_free(head);
+                }
+                return 0;
+            }
+            int offset = Short.toUnsignedInt(NATIVE.get(JAVA_SHORT, mbuf + layout.dataOff()));
+            int n = Math.min(length - copied, Short.toUnsignedInt(NATIVE.get(JAVA_SHORT, mbuf + layout.bufLen())) - offset);
+            MemorySegment.copy(NATIVE, from + copied, NATIVE, NATIVE.get(JAVA_LONG, mbuf + layout.bufAddr()) + offset, n);
+            NATIVE.set(JAVA_SHORT, mbuf + layout.dataLen(), (short) n);
+            if (head == 0) {
+                head = mbuf;
+            } else {
+                NATIVE.set(JAVA_LONG, last + layout.next(), mbuf);
+            }
+            last = mbuf;
+            segments++;
+            copied += n;
+        }
+        NATIVE.set(JAVA_SHORT, head + layout.nbSegs(), (short) segments);
+        NATIVE.set(JAVA_INT, head + layout.pktLen(), length);
+        return head;
     }
 
     /**
      * Writes the frame's window and offload requests into its mbuf and adds it to the burst being built;
-     * sends the burst when it is full. The mbufs are single-segment (fresh from the pool, or received
-     * whole), so {@code next} and {@code nb_segs} are already right.
+     * sends the burst when it is full. The mbufs are single-segment (fresh from a mempool, received whole,
+     * or a received chain's copy), so {@code next} and {@code nb_segs} are already right.
      */
-    private int stageOne(int queue, Frame frame) {
+    private int stageOne(Lane lane, Frame frame) {
         int length = frame.length();
         int txFlags = frame.txFlags();
         if (length > maxFrameLength && (txFlags & Frame.TX_TCP_SEGMENTATION) == 0) {
-            counters[DpdkCounter.TX_DROP_OVERSIZE.ordinal()]++;
+            lane.counters[DpdkCounter.TX_DROP_OVERSIZE.ordinal()]++;
             frame.release();
             return 0;
         }
@@ -483,56 +781,67 @@ public final class DpdkDevice implements NetworkDevice {
             // Someone else still holds the frame: the PMD's free after sending must not free the mbuf under them.
             DpdkShim.bp_mbuf_refcnt_update(mbuf, (short) 1);
         }
-        txMbufs[queue].setAtIndex(JAVA_LONG, stagedCount, mbuf);
-        staged[stagedCount++] = frame;
-        return stagedCount == burst ? sendStaged(queue) : 0;
+        lane.txMbufs.setAtIndex(JAVA_LONG, lane.stagedCount, mbuf);
+        lane.stagedLength[lane.stagedCount] = length;
+        lane.staged[lane.stagedCount++] = frame;
+        return lane.stagedCount == burst ? sendStaged(lane) : 0;
     }
 
     /** One tx burst of the staged mbufs (after tx_prepare when hardware offloads are on); frees what it refused. */
-    private int sendStaged(int queue) {
-        int n = stagedCount;
+    private int sendStaged(Lane lane) {
+        int n = lane.stagedCount;
         if (n == 0) {
             return 0;
         }
-        stagedCount = 0;
-        long mbufs = txMbufs[queue].address();
+        lane.stagedCount = 0;
+        short queue = (short) lane.queue;
+        long mbufs = lane.txMbufs.address();
+        long[] counters = lane.counters;
         int ready = hardwareTxOffloads
-            ? Short.toUnsignedInt(DpdkShim.bp_eth_tx_prepare(port, (short) queue, mbufs, (short) n)) : n;
-        int sent = ready == 0 ? 0 : Short.toUnsignedInt(DpdkShim.bp_eth_tx_burst(port, (short) queue, mbufs, (short) ready));
+            ? Short.toUnsignedInt(DpdkShim.bp_eth_tx_prepare(port, queue, mbufs, (short) n)) : n;
+        int sent = ready == 0 ? 0 : Short.toUnsignedInt(DpdkShim.bp_eth_tx_burst(port, queue, mbufs, (short) ready));
         for (int i = 0; i < n; i++) {
-            Frame frame = staged[i];
-            staged[i] = null;
+            Frame frame = lane.staged[i];
+            lane.staged[i] = null;
             if (i < sent) {
                 counters[DpdkCounter.TX_FRAMES.ordinal()]++;
-                counters[DpdkCounter.TX_BYTES.ordinal()] += frame.length();
-                pool.releaseSent(frame);
+                counters[DpdkCounter.TX_BYTES.ordinal()] += lane.stagedLength[i];
+                if (frame != null) {
+                    DpdkFramePool.releaseSent(frame);
+                }
             } else {
-                if (frame.refCount() > 1) {
-                    DpdkShim.bp_mbuf_refcnt_update(frame.handle(), (short) -1);
+                if (frame == null) {
+                    DpdkShim.bp_pktmbuf_free(lane.txMbufs.getAtIndex(JAVA_LONG, i)); // a chain of our own
+                } else {
+                    if (frame.refCount() > 1) {
+                        DpdkShim.bp_mbuf_refcnt_update(frame.handle(), (short) -1);
+                    }
+                    frame.release();
                 }
                 counters[(i < ready ? DpdkCounter.TX_DROP_BURST : DpdkCounter.TX_DROP_PREPARE).ordinal()]++;
-                frame.release();
             }
         }
         return sent;
     }
 
-    private void requireRxQueue(int queue) {
+    private Lane rxLane(int queue) {
         if (closed) {
             throw new IllegalStateException("DPDK device " + name + " is closed");
         }
-        if (queue < 0 || queue >= rxMbufs.length) {
-            throw new IllegalArgumentException(name + " has " + rxMbufs.length + " rx queues, not queue " + queue);
+        if (queue < 0 || queue >= capabilities.rxQueues()) {
+            throw new IllegalArgumentException(name + " has " + capabilities.rxQueues() + " rx queues, not queue " + queue);
         }
+        return lanes[queue];
     }
 
-    private void requireTxQueue(int queue) {
+    private Lane txLane(int queue) {
         if (closed) {
             throw new IllegalStateException("DPDK device " + name + " is closed");
         }
-        if (queue < 0 || queue >= txMbufs.length) {
-            throw new IllegalArgumentException(name + " has " + txMbufs.length + " tx queues, not queue " + queue);
+        if (queue < 0 || queue >= capabilities.txQueues()) {
+            throw new IllegalArgumentException(name + " has " + capabilities.txQueues() + " tx queues, not queue " + queue);
         }
+        return lanes[queue];
     }
 
     @Override
@@ -553,9 +862,46 @@ public final class DpdkDevice implements NetworkDevice {
         return dropped;
     }
 
-    /** One of the device's own counters (see {@link DpdkCounter} for what a non-zero value means). */
+    /**
+     * One of the device's own counters, summed over its queues (see {@link DpdkCounter} for what a non-zero
+     * value means). Each queue's thread counts in plain fields: read elsewhere, the sum is a snapshot.
+     */
     public long counter(DpdkCounter counter) {
-        return counters[counter.ordinal()];
+        long sum = 0;
+        for (Lane lane : lanes) {
+            sum += lane.counters[counter.ordinal()];
+        }
+        return sum;
+    }
+
+    /** One queue's share of a counter. */
+    public long counter(DpdkCounter counter, int queue) {
+        if (queue < 0 || queue >= lanes.length) {
+            throw new IllegalArgumentException(name + " has " + lanes.length + " queues, not queue " + queue);
+        }
+        return lanes[queue].counters[counter.ordinal()];
+    }
+
+    /**
+     * Frames lent out by every queue's pool and not yet released (0 when the stack holds none): a
+     * diagnostic, read on a poll thread or once they have stopped.
+     */
+    public int framesLent() {
+        int lent = 0;
+        for (Lane lane : lanes) {
+            lent += lane.pool.framesLent();
+        }
+        return lent;
+    }
+
+    /** Mbufs of the port's mempools neither lent out nor in the port's rings: the pools are full when these are all. */
+    public int mbufsAvailable() {
+        return DpdkShim.bp_mempool_avail_count(mempool) + (jumboMempool != 0 ? DpdkShim.bp_mempool_avail_count(jumboMempool) : 0);
+    }
+
+    /** Mbufs the port's mempools hold. */
+    public int mbufs() {
+        return config.poolMbufs() + (jumboMempool != 0 ? config.jumboMbufs() : 0);
     }
 
     // ========================================================================== port information
@@ -751,23 +1097,23 @@ public final class DpdkDevice implements NetworkDevice {
 
     /**
      * Frees queued frames, stops and closes the port (removing it if this device probed it) and frees the
-     * mempool. Idempotent. Frames the caller still holds must be released first: if any are, the mempool
-     * is left allocated rather than freed under them.
+     * mempools. Idempotent. Frames the caller still holds must be released first: if any are, the
+     * mempools are left allocated rather than freed under them.
      */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        for (int q = 0; q < txPending.length; q++) {
-            for (int i = 0; i < txPendingCount[q]; i++) {
-                txPending[q][i].release();
-                txPending[q][i] = null;
+        for (Lane lane : lanes) {
+            for (int i = 0; i < lane.txPendingCount; i++) {
+                lane.txPending[i].release();
+                lane.txPending[i] = null;
             }
-            txPendingCount[q] = 0;
+            lane.txPendingCount = 0;
         }
         closed = true;
-        boolean freePool = pool.framesLent() == 0;
+        boolean freePools = framesLent() == 0;
         try {
             control.call(() -> {
                 DpdkShim.bp_eth_dev_stop(port);
@@ -775,8 +1121,11 @@ public final class DpdkDevice implements NetworkDevice {
                 if (probed) {
                     removeDevice(name);
                 }
-                if (freePool) {
-                    DpdkShim.bp_mempool_free(pool.mempool());
+                if (freePools) {
+                    DpdkShim.bp_mempool_free(mempool);
+                    if (jumboMempool != 0) {
+                        DpdkShim.bp_mempool_free(jumboMempool);
+                    }
                 }
                 return null;
             });
@@ -792,6 +1141,6 @@ public final class DpdkDevice implements NetworkDevice {
     @Override
     public String toString() {
         return "DpdkDevice[" + name + " port " + port() + (closed ? " closed" : "") + " mtu=" + config.mtu() + " "
-            + pool + "]";
+            + lanes.length + " queue(s), " + lanes[0].pool + (jumboMempool != 0 ? ", jumbo" : "") + "]";
     }
 }

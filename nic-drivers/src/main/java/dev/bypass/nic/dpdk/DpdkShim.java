@@ -53,7 +53,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class DpdkShim {
     /** The version of the header these bindings mirror; {@link DpdkLibrary} refuses a library of another. */
-    public static final int BP_SHIM_VERSION = 1;
+    public static final int BP_SHIM_VERSION = 2;
 
     // Mbuf offload flags (mbuf->ol_flags), DPDK's RTE_MBUF_F_*.
     public static final long BP_MBUF_F_RX_RSS_HASH = 1L << 1;
@@ -1223,6 +1223,37 @@ public final class DpdkShim {
             return (int) bp_dev_remove$h.HANDLE.invokeExact(bus, deviceName);
         } catch (Throwable t) {
             throw failed("bp_dev_remove", t);
+        }
+    }
+
+    private static final class bp_ring_pair$h {
+        static final MethodHandle HANDLE = downcall("bp_ring_pair", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_SHORT, JAVA_INT, JAVA_INT));
+    }
+
+    /**
+     * {@code int bp_ring_pair(const char *tag, const char *a_name, const char *b_name, uint16_t queues,
+     * uint32_t ring_size, int socket_id)}
+     */
+    public static int bp_ring_pair(MemorySegment tag, MemorySegment aName, MemorySegment bName, short queues,
+                                   int ringSize, int socketId) {
+        try {
+            return (int) bp_ring_pair$h.HANDLE.invokeExact(tag, aName, bName, queues, ringSize, socketId);
+        } catch (Throwable t) {
+            throw failed("bp_ring_pair", t);
+        }
+    }
+
+    private static final class bp_ring_pair_free$h {
+        static final MethodHandle HANDLE = downcall("bp_ring_pair_free", FunctionDescriptor.ofVoid(ADDRESS, JAVA_SHORT));
+    }
+
+    /** {@code void bp_ring_pair_free(const char *tag, uint16_t queues)} */
+    public static void bp_ring_pair_free(MemorySegment tag, short queues) {
+        try {
+            bp_ring_pair_free$h.HANDLE.invokeExact(tag, queues);
+        } catch (Throwable t) {
+            throw failed("bp_ring_pair_free", t);
         }
     }
 

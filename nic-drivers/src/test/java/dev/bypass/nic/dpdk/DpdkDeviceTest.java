@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -268,6 +271,7 @@ class DpdkDeviceTest {
                     int n = b.receive(q, frames, frames.length, 0);
                     for (int i = 0; i < n; i++) {
                         assertEquals(q, frames[i].queue());
+                        assertSame(b.pool(q), frames[i].pool(), "a frame of queue " + q + " from another queue's pool");
                         seen[frames[i].buffer().getByte(frames[i].offset() + frames[i].length() - 1)] = true;
                         frames[i].release();
                     }
@@ -279,6 +283,12 @@ class DpdkDeviceTest {
                 assertTrue(s);
             }
             assertTrue(perQueue[0] > 0 && perQueue[1] > 0, "64 flows all on one queue: " + perQueue[0] + "/" + perQueue[1]);
+            assertEquals(perQueue[0], b.counter(DpdkCounter.RX_FRAMES, 0));
+            assertEquals(perQueue[1], b.counter(DpdkCounter.RX_FRAMES, 1));
+            assertNotSame(b.pool(0), b.pool(1));
+            // af_packet has no RSS key: the kernel's fanout hash picks the socket, so the stack cannot predict it.
+            assertNull(b.rssKey());
+            assertTrue(b.rssStatus().contains("PACKET_FANOUT_HASH"), b.rssStatus());
             // Sending on the second tx queue works as well.
             a.transmit(0, Packets.frame(a.pool(), experimental(b.macAddress(), a.macAddress(), 100, 1)), 0);
             b.transmit(1, Packets.frame(b.pool(), experimental(a.macAddress(), b.macAddress(), 100, 2)), 0);
@@ -356,10 +366,113 @@ class DpdkDeviceTest {
             assertEquals(3, a.txDropped());
             assertEquals(4, receiveAll(pair.b(), 0, 4).size());
             a.transmit(0, Packets.frame(a.pool(), new byte[60]), 0);
-            DpdkFramePool pool = (DpdkFramePool) a.pool();
-            assertEquals(1, pool.framesLent(), "one frame waits in the queue");
+            assertEquals(1, a.framesLent(), "one frame waits in the queue");
             a.close();
-            assertEquals(0, pool.framesLent(), "close released the frame still queued");
+            assertEquals(0, a.framesLent(), "close released the frame still queued");
+        }
+    }
+
+    // ===================================================================== a thread per queue
+
+    @Test
+    void frames_received_on_a_queue_belong_to_that_queue_s_pool_and_each_queue_counts_its_own() throws Exception {
+        try (DpdkDevice ring = DpdkTesting.ringPort(eal, c -> c.withQueues(2, 2))) {
+            assertSame(ring.pool(0), ring.pool());
+            assertNotSame(ring.pool(0), ring.pool(1));
+            for (int q = 0; q < 2; q++) {
+                for (int i = 0; i < 5 + q; i++) {
+                    ring.transmit(q, Packets.frame(ring.pool(q), experimental(ring.macAddress(), 2, 100 + i, q)), 0);
+                }
+                assertEquals(5 + q, ring.flush(q, 0));
+            }
+            Frame[] frames = new Frame[32];
+            for (int q = 0; q < 2; q++) {
+                int n = ring.receive(q, frames, frames.length, 0);
+                assertEquals(5 + q, n, "net_ring: tx queue q feeds rx queue q");
+                for (int i = 0; i < n; i++) {
+                    assertSame(ring.pool(q), frames[i].pool(), "frame " + i + " of queue " + q);
+                    assertEquals(q, frames[i].queue());
+                    assertArrayEquals(experimental(ring.macAddress(), 2, 100 + i, q), Packets.take(frames[i]));
+                }
+                assertEquals(5 + q, ring.counter(DpdkCounter.TX_FRAMES, q));
+                assertEquals(5 + q, ring.counter(DpdkCounter.RX_FRAMES, q));
+            }
+            assertEquals(11, ring.counter(DpdkCounter.RX_FRAMES));
+            // A thread that polls both queues sends queue 1's frame on queue 0 as it is: it is the port's mbuf.
+            ring.transmit(1, Packets.frame(ring.pool(1), experimental(ring.macAddress(), 2, 300, 9)), 0);
+            assertEquals(1, ring.flush(1, 0));
+            assertEquals(1, ring.receive(1, frames, frames.length, 0));
+            ring.transmit(0, frames[0], 0);
+            assertEquals(1, ring.flush(0, 0));
+            assertEquals(1, ring.receive(0, frames, frames.length, 0));
+            assertSame(ring.pool(0), frames[0].pool());
+            assertArrayEquals(experimental(ring.macAddress(), 2, 300, 9), Packets.take(frames[0]));
+            assertEquals(0, ring.counter(DpdkCounter.TX_COPIED), "no copy between the port's own pools");
+            assertNull(ring.rssKey(), "net_ring does not hash");
+            assertTrue(ring.rssStatus().contains("flow types"), ring.rssStatus());
+            assertEquals(0, ring.txDropped() + ring.rxDropped());
+            DpdkTesting.assertAllMbufsBack(ring);
+        }
+    }
+
+    @Test
+    void two_threads_each_polling_its_own_queue_share_only_the_mempool_and_allocate_nothing() throws Exception {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (DpdkDevice ring = DpdkTesting.ringPort(eal, c -> c.withQueues(2, 2).withPool(4095, 2176)
+            .withDescriptors(256, 256))) {
+            long[] allocated = {-1, -1};
+            long[] frames = new long[2];
+            Throwable[] failures = new Throwable[2];
+            Thread[] pollers = new Thread[2];
+            for (int t = 0; t < 2; t++) {
+                int q = t;
+                pollers[t] = new Thread(() -> {
+                    try {
+                        Frame[] burst = new Frame[32];
+                        // Rounds of 2000 frames out and back on this queue; once compiled, a round allocates nothing.
+                        for (int round = 0; round < 20 && allocated[q] != 0; round++) {
+                            long before = threads.getCurrentThreadAllocatedBytes();
+                            for (int i = 0; i < 2000 / 32; i++) {
+                                for (int k = 0; k < 32; k++) {
+                                    Frame f = ring.pool(q).allocate();
+                                    f.length(64 + q);
+                                    f.buffer().putByte(f.offset(), (byte) q);
+                                    ring.transmit(q, f, 0);
+                                }
+                                ring.flush(q, 0);
+                                int n = ring.receive(q, burst, burst.length, 0);
+                                for (int k = 0; k < n; k++) {
+                                    Frame f = burst[k];
+                                    if (f.pool() != ring.pool(q) || f.length() != 64 + q || f.buffer().getByte(f.offset()) != q) {
+                                        throw new AssertionError("queue " + q + " got " + f + " of " + f.pool());
+                                    }
+                                    f.release();
+                                }
+                                frames[q] += n;
+                            }
+                            allocated[q] = threads.getCurrentThreadAllocatedBytes() - before;
+                        }
+                    } catch (Throwable e) {
+                        failures[q] = e;
+                    }
+                }, "dpdk-q" + t);
+                pollers[t].start();
+            }
+            for (Thread t : pollers) {
+                t.join(Duration.ofSeconds(60).toMillis());
+            }
+            for (int q = 0; q < 2; q++) {
+                if (failures[q] != null) {
+                    throw new AssertionError("queue " + q + "'s thread failed", failures[q]);
+                }
+                assertEquals(0, allocated[q], "bytes allocated by queue " + q + "'s thread in its last round");
+                assertEquals(frames[q], ring.counter(DpdkCounter.RX_FRAMES, q));
+                assertEquals(frames[q], ring.counter(DpdkCounter.TX_FRAMES, q));
+            }
+            assertEquals(0, ring.txDropped() + ring.rxDropped());
+            DpdkTesting.assertAllMbufsBack(ring);
+            System.out.println("[dpdk] two threads, one net_ring queue each: " + frames[0] + " + " + frames[1]
+                + " frames out and back, 0 bytes allocated in the last round of each");
         }
     }
 
@@ -547,9 +660,7 @@ class DpdkDeviceTest {
 
     /** Every mbuf back: no frame lent, the mempool full (af_packet keeps no mbufs in rings). */
     private static void assertPoolFull(DpdkDevice nic) {
-        DpdkFramePool pool = (DpdkFramePool) nic.pool();
-        assertEquals(0, pool.framesLent(), () -> "frames still lent by " + nic);
-        assertEquals(pool.size(), pool.available(), () -> "mbufs missing from the mempool of " + nic);
+        DpdkTesting.assertAllMbufsBack(nic);
     }
 
     /** The one's-complement sum of a frame's IPv4 header: 0xFFFF when the checksum is right. */

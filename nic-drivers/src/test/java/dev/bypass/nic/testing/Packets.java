@@ -100,6 +100,16 @@ public final class Packets {
         return frame;
     }
 
+    /** An ICMP echo request (type 8) or reply (0) with {@code data} after its identifier and sequence number. */
+    public byte[] icmpEcho(int type, int identifier, int sequence, byte[] data) {
+        ByteBuffer b = ipv4(1, 8 + data.length);
+        int at = b.position();
+        b.put((byte) type).put((byte) 0).putShort((short) 0).putShort((short) identifier).putShort((short) sequence).put(data);
+        byte[] frame = b.array();
+        putShort(frame, at + 2, finish(sum(frame, at, 8 + data.length, 0)));
+        return frame;
+    }
+
     /** An ARP request (no IP at all): 42 bytes. */
     public byte[] arp() {
         ByteBuffer b = ByteBuffer.allocate(ETHERNET + 28);

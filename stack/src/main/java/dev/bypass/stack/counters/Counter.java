@@ -32,7 +32,7 @@ public enum Counter {
     EXCEPTION_COPY_RING_FULL("exception.copy_ring_full", Kind.COUNT, "ARP copies for the kernel not made: the ring was full"),
     EXCEPTION_FROM_KERNEL("exception.from_kernel", Kind.COUNT, "frames of the host's kernel sent on this stack's NIC"),
     EXCEPTION_FROM_KERNEL_TOO_LONG("exception.drop.from_kernel_too_long", Kind.DROP, "a kernel frame longer than a pool frame, dropped"),
-    ARP_SHARD_RING_FULL("arp.shard_ring_full", Kind.DROP, "an ARP frame from queue 0's stack found this stack's ring full: not learned"),
+    ARP_SHARD_RING_FULL("arp.shard_ring_full", Kind.DROP, "an ARP frame from another queue's stack found this stack's ring full: not learned"),
     ARP_ADDRESS_CONFLICTS("arp.address_conflicts", Kind.COUNT, "another host claims one of our addresses"),
     ARP_DROP_MALFORMED("arp.drop.malformed", Kind.DROP, "ARP packet truncated or not Ethernet/IPv4"),
     ARP_DROP_BAD_SENDER("arp.drop.bad_sender", Kind.DROP, "ARP sender MAC is multicast or sender IP is not a unicast address"),
