@@ -953,6 +953,14 @@ public final class DpdkDevice implements NetworkDevice {
         return result;
     }
 
+    /**
+     * The port's extended statistics in memory of their own, for a poll thread to refresh without
+     * allocating (at most every {@code minIntervalNs}).
+     */
+    public DpdkXstats xstatsReader(long minIntervalNs) {
+        return new DpdkXstats(port, minIntervalNs);
+    }
+
     /** Zeroes the port's counters (basic and extended). */
     public void resetPortStats() {
         DpdkShim.bp_eth_stats_reset(port);

@@ -33,6 +33,7 @@ public final class DpdkDriver implements ResourceDriver {
     public static final String KEY_DEVICE = "device";
     public static final String KEY_NETNS = "netns";
     public static final String KEY_AF_PACKET_FRAME_SIZE = "af-packet-frame-size";
+    private static final long XSTATS_INTERVAL_NS = 100_000_000L;
 
     @Override
     public String type() {
@@ -61,6 +62,18 @@ public final class DpdkDriver implements ResourceDriver {
                     && c != DpdkCounter.TX_BYTES) {
                     extra.add(new DeviceCounters.Entry(c.label(), c.meaning(), () -> device.counter(c)));
                 }
+            }
+            // The NIC's own statistics after ours, as it names them, refreshed at most every 100 ms.
+            DpdkXstats xstats = device.xstatsReader(XSTATS_INTERVAL_NS);
+            for (int i = 0; i < xstats.names().size(); i++) {
+                int id = i;
+                extra.add(new DeviceCounters.Entry("nic." + xstats.names().get(i), "the NIC's extended statistic "
+                    + xstats.names().get(i) + " (DPDK xstats)", () -> {
+                        if (id == 0) {
+                            xstats.refresh(System.nanoTime());
+                        }
+                        return xstats.value(id);
+                    }));
             }
             DeviceCounters counters = DeviceCounters.standard(device, () -> device.counter(DpdkCounter.RX_FRAMES),
                 () -> device.counter(DpdkCounter.RX_BYTES), () -> device.counter(DpdkCounter.TX_FRAMES),
