@@ -22,10 +22,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * A DPDK port as a {@link NetworkDevice}: the stack's frames are the port's mbufs, received and sent
@@ -112,6 +114,10 @@ public final class DpdkDevice implements NetworkDevice {
     private final boolean multiSegmentTx;
     private final byte[] rssKey;
     private final String rssStatus;
+    /** The flow rules installed for flow isolation (empty without), their handles, and what happened. */
+    private final List<DpdkFlowRule> isolationRules;
+    private final long[] isolationFlows;
+    private final String flowIsolationStatus;
 
     private final Arena arena = Arena.ofShared();
     private final Lane[] lanes;
@@ -119,7 +125,8 @@ public final class DpdkDevice implements NetworkDevice {
 
     private DpdkDevice(DpdkEal eal, DpdkConfig config, ControlThread control, short port, long macAddress,
                        DpdkPortInfo info, long rxOffloads, long txOffloads, long mempool, long jumboMempool,
-                       byte[] rssKey, String rssStatus, boolean probed) {
+                       byte[] rssKey, String rssStatus, List<DpdkFlowRule> isolationRules, long[] isolationFlows,
+                       String flowIsolationStatus, boolean probed) {
         this.eal = eal;
         this.config = config;
         this.control = control;
@@ -136,6 +143,9 @@ public final class DpdkDevice implements NetworkDevice {
         this.multiSegmentTx = (txOffloads & DpdkShim.BP_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
         this.rssKey = rssKey;
         this.rssStatus = rssStatus;
+        this.isolationRules = isolationRules;
+        this.isolationFlows = isolationFlows;
+        this.flowIsolationStatus = flowIsolationStatus;
         int offloads = DpdkOffloads.deviceOffloads(rxOffloads, txOffloads);
         int frameDataRoom = jumboMempool != 0 ? config.jumboDataRoom(headroom) : config.mbufDataRoom();
         int room = frameDataRoom - headroom;
@@ -216,6 +226,9 @@ public final class DpdkDevice implements NetworkDevice {
         long mempool = 0;
         long jumboMempool = 0;
         boolean opened = false;
+        boolean isolateSet = false;
+        long[] flows = new long[0];
+        int flowCount = 0;
         long mark = eal.logSize();
         int headroom = eal.mbufLayout().headroom();
         try (Arena arena = Arena.ofConfined()) {
@@ -253,6 +266,25 @@ public final class DpdkDevice implements NetworkDevice {
                 throw new DpdkException(name + ": " + mtuProblem, 22);
             }
             boolean jumbo = config.jumbo(headroom);
+
+            // Flow isolation before configure: most PMDs (mlx5 among them) take it only on a port not yet
+            // configured or started.
+            FlowIsolation isolation = config.flowIsolation();
+            MemorySegment flowError = bp_flow_error.allocate(arena);
+            String isolationStatus = "off (not asked): every frame the port receives reaches its queues";
+            if (isolation.enabled()) {
+                rc = DpdkShim.bp_flow_isolate(port, 1, flowError);
+                if (rc < 0) {
+                    String why = flowWhy(info, "rte_flow_isolate(port " + Short.toUnsignedInt(port) + ", 1)", rc, flowError);
+                    if (isolation.mode() == FlowIsolation.Mode.ON) {
+                        throw isolationRefused(eal, name, info, why, mark);
+                    }
+                    isolationStatus = "off (flow-isolation auto): " + why + "; every frame the port receives reaches "
+                        + "its queues";
+                } else {
+                    isolateSet = true;
+                }
+            }
 
             long rxOffloads = config.hardwareOffloads() ? DpdkOffloads.rxOffloadsToEnable(info.rxOffloadCapa()) : 0;
             long txOffloads = config.hardwareOffloads() ? DpdkOffloads.txOffloadsToEnable(info.txOffloadCapa()) : 0;
@@ -318,6 +350,45 @@ public final class DpdkDevice implements NetworkDevice {
                     (short) q, txDesc.get(JAVA_SHORT, 0), info.socketId(), 0), mark, "");
             }
             check(eal, name, "rte_eth_dev_start", DpdkShim.bp_eth_dev_start(port), mark, "");
+            List<DpdkFlowRule> rules = List.of();
+            if (isolateSet) {
+                // The rules that bring the stack's frames in, after start (as mlx5 and net_tap take them).
+                rules = isolation.rules(config.rxQueues(), rssHf, rssKey);
+                flows = new long[rules.size()];
+                String refused = null;
+                for (DpdkFlowRule rule : rules) {
+                    long flow = DpdkShim.bp_flow_create(port, flowRule(arena, rule), flowError);
+                    if (flow == 0) {
+                        refused = flowWhy(info, "rte_flow_create(" + rule.describe() + ")", -DpdkShim.bp_errno(), flowError);
+                        break;
+                    }
+                    flows[flowCount++] = flow;
+                }
+                if (refused == null) {
+                    isolationStatus = "isolated (rte_flow_isolate): only " + rules.stream().map(DpdkFlowRule::describe)
+                        .collect(Collectors.joining(", ")) + " reach the port's queues";
+                } else {
+                    flowCount = destroyFlows(port, flows, flowCount);
+                    if (isolation.mode() == FlowIsolation.Mode.ON) {
+                        throw isolationRefused(eal, name, info, refused, mark);
+                    }
+                    // auto: back to a port that receives everything.
+                    DpdkShim.bp_eth_dev_stop(port);
+                    rc = DpdkShim.bp_flow_isolate(port, 0, flowError);
+                    if (rc < 0) {
+                        throw new DpdkException(name + ": flow isolation (auto) fell back after " + refused + ", but "
+                            + flowWhy(info, "rte_flow_isolate(port " + Short.toUnsignedInt(port) + ", 0)", rc, flowError)
+                            + ": the port stays isolated without rules", Math.abs(rc));
+                    }
+                    isolateSet = false;
+                    rules = List.of();
+                    flows = new long[0];
+                    check(eal, name, "rte_eth_dev_start (again, without flow isolation)", DpdkShim.bp_eth_dev_start(port),
+                        mark, "");
+                    isolationStatus = "off (flow-isolation auto): the port took rte_flow_isolate but refused its rules: "
+                        + refused + "; every frame the port receives reaches its queues";
+                }
+            }
             if (rssKey != null) {
                 String reta = programRedirectionTable(port, info.retaSize(), config.rxQueues(), arena);
                 if (reta != null) {
@@ -338,7 +409,7 @@ public final class DpdkDevice implements NetworkDevice {
                 macBits = (macBits << 8) | Byte.toUnsignedLong(mac.get(JAVA_BYTE, i));
             }
             DpdkDevice device = new DpdkDevice(eal, config, control, port, macBits, info, rxOffloads, txOffloads, mempool,
-                jumboMempool, rssKey, rssStatus, probed);
+                jumboMempool, rssKey, rssStatus, rules, flows, isolationStatus, probed);
             opened = true;
             return device;
         } finally {
@@ -346,7 +417,12 @@ public final class DpdkDevice implements NetworkDevice {
                 // Undo in reverse; errors here would hide the one being reported. A port EAL probed at init
                 // is only stopped (closing would release it for good); one probed here goes entirely.
                 if (portOpen) {
+                    destroyFlows(port, flows, flowCount);
                     DpdkShim.bp_eth_dev_stop(port);
+                    if (isolateSet && !probed) {
+                        // A port EAL probed outlives this device: leave it as it was found.
+                        DpdkShim.bp_flow_isolate(port, 0, MemorySegment.NULL);
+                    }
                     if (probed) {
                         DpdkShim.bp_eth_dev_close(port);
                     }
@@ -363,6 +439,33 @@ public final class DpdkDevice implements NetworkDevice {
                 }
             }
         }
+    }
+
+    /** Destroys the first {@code count} flows (errors ignored: the port is being torn down); returns 0. */
+    private static int destroyFlows(short port, long[] flows, int count) {
+        for (int i = count - 1; i >= 0; i--) {
+            DpdkShim.bp_flow_destroy(port, flows[i], MemorySegment.NULL);
+        }
+        return 0;
+    }
+
+    /** "call failed: DPDK's words (errno N), PMD says: ... (the X PMD has no rte_flow support)". */
+    private static String flowWhy(DpdkPortInfo info, String call, int rc, MemorySegment error) {
+        int errno = Math.abs(rc);
+        String message = bp_flow_error.message(error).getString(0, StandardCharsets.US_ASCII);
+        return call + " failed: " + DpdkEal.strerror(errno) + " (errno " + errno + ")"
+            + (message.isEmpty() ? "" : ", PMD says: " + message)
+            + (errno == 38 || errno == 95 ? " (the " + info.driverName() + " PMD has no rte_flow support)" : "");
+    }
+
+    /** Flow isolation asked (on) and refused: the PMD, the call, its reason, and what to use instead. */
+    private static DpdkException isolationRefused(DpdkEal eal, String device, DpdkPortInfo info, String why, long mark) {
+        String log = eal.logSince(mark);
+        return new DpdkException(device + ": flow isolation refused by the " + info.driverName() + " PMD: " + why
+            + ". With flow-isolation = \"on\" the port does not open. Instead: the exception path (exception-tap: frames "
+            + "the stack does not claim go to a kernel TAP), or flow-isolation = \"auto\" (open without isolation) or "
+            + "\"off\". Isolation needs a PMD with rte_flow isolate (mlx5: the kernel keeps every other frame)"
+            + (log.isEmpty() ? "" : "\nDPDK log:\n" + log), 95);
     }
 
     private static long createPool(DpdkEal eal, String device, Arena arena, String poolName, int mbufs, int dataRoom,
@@ -1075,6 +1178,28 @@ public final class DpdkDevice implements NetworkDevice {
         });
     }
 
+    /**
+     * Whether the port is flow-isolated ({@link DpdkConfig#flowIsolation()}): only frames matching
+     * {@link #flowIsolationRules()} reach its queues.
+     */
+    public boolean flowIsolated() {
+        return !isolationRules.isEmpty();
+    }
+
+    /** The flow rules installed for isolation (empty when not isolated); destroyed when the device closes. */
+    public List<DpdkFlowRule> flowIsolationRules() {
+        return isolationRules;
+    }
+
+    /**
+     * What flow isolation came to: "off (not asked)...", "isolated (rte_flow_isolate): only ARP to queue 0,
+     * IPv4 to a.b.c.d to queue 0 reach the port's queues", or, with flow-isolation auto on a PMD that
+     * cannot, "off (flow-isolation auto): " and the PMD's reason.
+     */
+    public String flowIsolationStatus() {
+        return flowIsolationStatus;
+    }
+
     private static MemorySegment flowRule(Arena arena, DpdkFlowRule rule) {
         MemorySegment r = bp_flow_rule.allocate(arena);
         bp_flow_rule.priority(r, rule.priority());
@@ -1088,8 +1213,18 @@ public final class DpdkDevice implements NetworkDevice {
         bp_flow_rule.dst_port(r, (short) rule.destinationPort());
         bp_flow_rule.dst_port_mask(r, (short) rule.destinationPortMask());
         bp_flow_rule.ip_proto(r, (byte) rule.ipProtocol());
-        bp_flow_rule.action(r, rule.drop() ? DpdkShim.BP_FLOW_ACTION_DROP : DpdkShim.BP_FLOW_ACTION_QUEUE);
+        bp_flow_rule.action(r, switch (rule.action()) {
+            case QUEUE -> DpdkShim.BP_FLOW_ACTION_QUEUE;
+            case RSS -> DpdkShim.BP_FLOW_ACTION_RSS;
+            case DROP -> DpdkShim.BP_FLOW_ACTION_DROP;
+        });
         bp_flow_rule.queue(r, (short) rule.queue());
+        bp_flow_rule.ether_type(r, (short) rule.etherType());
+        bp_flow_rule.rss_queues(r, (short) rule.rssQueues());
+        bp_flow_rule.rss_types(r, rule.rssTypes());
+        byte[] key = rule.rssKey();
+        bp_flow_rule.rss_key_len(r, key == null ? 0 : key.length);
+        bp_flow_rule.rss_key(r, key == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, key));
         return r;
     }
 
@@ -1124,7 +1259,11 @@ public final class DpdkDevice implements NetworkDevice {
         boolean freePools = framesLent() == 0;
         try {
             control.call(() -> {
+                destroyFlows(port, isolationFlows, isolationFlows.length);
                 DpdkShim.bp_eth_dev_stop(port);
+                if (!isolationRules.isEmpty() && !probed) {
+                    DpdkShim.bp_flow_isolate(port, 0, MemorySegment.NULL);
+                }
                 DpdkShim.bp_eth_dev_close(port);
                 if (probed) {
                     removeDevice(name);
