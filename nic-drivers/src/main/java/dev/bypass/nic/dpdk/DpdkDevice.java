@@ -219,6 +219,30 @@ public final class DpdkDevice implements NetworkDevice {
     // Runs on the device's control thread.
     private static DpdkDevice openOnControlThread(DpdkEal eal, DpdkConfig config, ControlThread control)
         throws DpdkException {
+        try {
+            return openPort(eal, config, control, null);
+        } catch (IsolationRulesRefused refused) {
+            // flow-isolation auto: the PMD took rte_flow_isolate but not the rules. The port was undone (and
+            // its vdev removed): open it again without isolation (a started net_tap cannot be un-isolated).
+            return openPort(eal, config, control, "off (flow-isolation auto): the port took rte_flow_isolate but "
+                + "refused its rules: " + refused.reason + "; opened again without isolation: every frame the port "
+                + "receives reaches its queues");
+        }
+    }
+
+    /** The flow rules of an isolated port were refused and flow isolation is auto: open again without. */
+    private static final class IsolationRulesRefused extends RuntimeException {
+        final String reason;
+
+        IsolationRulesRefused(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** Opens the port; {@code isolationFallback} non-null: without flow isolation, this its status. */
+    private static DpdkDevice openPort(DpdkEal eal, DpdkConfig config, ControlThread control, String isolationFallback)
+        throws DpdkException {
         String name = config.deviceName();
         boolean probed = false;
         short port = -1;
@@ -269,9 +293,10 @@ public final class DpdkDevice implements NetworkDevice {
 
             // Flow isolation before configure: most PMDs (mlx5 among them) take it only on a port not yet
             // configured or started.
-            FlowIsolation isolation = config.flowIsolation();
+            FlowIsolation isolation = isolationFallback != null ? FlowIsolation.OFF : config.flowIsolation();
             MemorySegment flowError = bp_flow_error.allocate(arena);
-            String isolationStatus = "off (not asked): every frame the port receives reaches its queues";
+            String isolationStatus = isolationFallback != null ? isolationFallback
+                : "off (not asked): every frame the port receives reaches its queues";
             if (isolation.enabled()) {
                 rc = DpdkShim.bp_flow_isolate(port, 1, flowError);
                 if (rc < 0) {
@@ -372,21 +397,7 @@ public final class DpdkDevice implements NetworkDevice {
                     if (isolation.mode() == FlowIsolation.Mode.ON) {
                         throw isolationRefused(eal, name, info, refused, mark);
                     }
-                    // auto: back to a port that receives everything.
-                    DpdkShim.bp_eth_dev_stop(port);
-                    rc = DpdkShim.bp_flow_isolate(port, 0, flowError);
-                    if (rc < 0) {
-                        throw new DpdkException(name + ": flow isolation (auto) fell back after " + refused + ", but "
-                            + flowWhy(info, "rte_flow_isolate(port " + Short.toUnsignedInt(port) + ", 0)", rc, flowError)
-                            + ": the port stays isolated without rules", Math.abs(rc));
-                    }
-                    isolateSet = false;
-                    rules = List.of();
-                    flows = new long[0];
-                    check(eal, name, "rte_eth_dev_start (again, without flow isolation)", DpdkShim.bp_eth_dev_start(port),
-                        mark, "");
-                    isolationStatus = "off (flow-isolation auto): the port took rte_flow_isolate but refused its rules: "
-                        + refused + "; every frame the port receives reaches its queues";
+                    throw new IsolationRulesRefused(refused); // auto: undone below, opened again
                 }
             }
             if (rssKey != null) {
