@@ -74,6 +74,10 @@ import java.util.stream.Collectors;
  * means; {@link #rssKey()} is null and {@link #rssStatus()} says why. The af_packet PMD offers no offload:
  * the stack then computes every checksum itself.
  *
+ * <p><b>Flow isolation</b> ({@link DpdkConfig#flowIsolation()}): {@code rte_flow_isolate} before configure,
+ * then flow rules for ARP and IPv4 to the stack's address after start, so that only the stack's frames
+ * reach the queues (on mlx5 the kernel keeps the rest); {@link #flowIsolationStatus()} says what came of it.
+ *
  * <p><b>Threads</b>: one thread per queue, or one for all. Everything a queue's receive and transmit
  * paths touch is that queue's own (a {@code Lane}): its {@link #pool(int) pool} (Frame objects and free
  * list; received frames of queue q are wrapped by queue q's pool), burst and staging arrays, software
@@ -1175,7 +1179,10 @@ public final class DpdkDevice implements NetworkDevice {
         });
     }
 
-    /** Flow isolation: only traffic matching flow rules reaches the queues (most PMDs want this before start). */
+    /**
+     * Flow isolation: only traffic matching flow rules reaches the queues. Most PMDs take it only before the
+     * port is configured: {@link DpdkConfig#withFlowIsolation} does it at the right time, with the rules.
+     */
     public void isolateFlows(boolean isolate) throws DpdkException {
         control.call(() -> {
             try (Arena arena = Arena.ofConfined()) {
