@@ -60,7 +60,7 @@ _Static_assert(sizeof(struct bp_port_conf) == 40, "struct bp_port_conf");
 _Static_assert(sizeof(struct bp_link) == 16, "struct bp_link");
 _Static_assert(sizeof(struct bp_stats) == 64, "struct bp_stats");
 _Static_assert(sizeof(struct bp_mbuf_layout) == 80, "struct bp_mbuf_layout");
-_Static_assert(sizeof(struct bp_flow_rule) == 36, "struct bp_flow_rule");
+_Static_assert(sizeof(struct bp_flow_rule) == 64, "struct bp_flow_rule");
 _Static_assert(sizeof(struct bp_flow_error) == 132, "struct bp_flow_error");
 
 /* ------------------------------------------------------------------------------ library, EAL */
@@ -340,65 +340,100 @@ int bp_eth_rss_reta_query(uint16_t port, uint16_t *queues, uint16_t reta_size)
 
 /* -------------------------------------------------------------------------------------- flow */
 
-/* The rte_flow description of one bp_flow_rule: pattern ETH / IPV4 / [TCP|UDP] / END, one action, END. */
+/*
+ * The rte_flow description of one bp_flow_rule: pattern ETH / IPV4 / [TCP|UDP] / END (or ETH of one
+ * type / END), one action, END.
+ */
 struct bp_flow_parts {
     struct rte_flow_attr attr;
     struct rte_flow_item pattern[4];
     struct rte_flow_action actions[2];
+    struct rte_flow_item_eth eth_spec, eth_mask;
     struct rte_flow_item_ipv4 ip_spec, ip_mask;
     struct rte_flow_item_tcp tcp_spec, tcp_mask;
     struct rte_flow_item_udp udp_spec, udp_mask;
     struct rte_flow_action_queue queue;
+    struct rte_flow_action_rss rss;
+    uint16_t rss_queue[BP_FLOW_MAX_RSS_QUEUES];
 };
 
-static void bp_flow_build(const struct bp_flow_rule *rule, struct bp_flow_parts *p)
+/* 0, or -EINVAL for a rule the structure cannot describe. */
+static int bp_flow_build(const struct bp_flow_rule *rule, struct bp_flow_parts *p)
 {
     memset(p, 0, sizeof(*p));
     p->attr.ingress = 1;
     p->attr.priority = rule->priority;
     p->attr.group = rule->group;
 
-    p->pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH; /* any Ethernet frame */
-    p->ip_spec.hdr.src_addr = rte_cpu_to_be_32(rule->ipv4_src);
-    p->ip_spec.hdr.dst_addr = rte_cpu_to_be_32(rule->ipv4_dst);
-    p->ip_mask.hdr.src_addr = rte_cpu_to_be_32(rule->ipv4_src_mask);
-    p->ip_mask.hdr.dst_addr = rte_cpu_to_be_32(rule->ipv4_dst_mask);
-    p->ip_spec.hdr.next_proto_id = rule->ip_proto;
-    p->ip_mask.hdr.next_proto_id = rule->ip_proto != 0 ? 0xFF : 0;
-    p->pattern[1].type = RTE_FLOW_ITEM_TYPE_IPV4;
-    p->pattern[1].spec = &p->ip_spec;
-    p->pattern[1].mask = &p->ip_mask;
-
-    int n = 2;
-    if (rule->ip_proto == IPPROTO_TCP) {
-        p->tcp_spec.hdr.src_port = rte_cpu_to_be_16(rule->src_port);
-        p->tcp_spec.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port);
-        p->tcp_mask.hdr.src_port = rte_cpu_to_be_16(rule->src_port_mask);
-        p->tcp_mask.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port_mask);
-        p->pattern[n].type = RTE_FLOW_ITEM_TYPE_TCP;
-        p->pattern[n].spec = &p->tcp_spec;
-        p->pattern[n].mask = &p->tcp_mask;
-        n++;
-    } else if (rule->ip_proto == IPPROTO_UDP) {
-        p->udp_spec.hdr.src_port = rte_cpu_to_be_16(rule->src_port);
-        p->udp_spec.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port);
-        p->udp_mask.hdr.src_port = rte_cpu_to_be_16(rule->src_port_mask);
-        p->udp_mask.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port_mask);
-        p->pattern[n].type = RTE_FLOW_ITEM_TYPE_UDP;
-        p->pattern[n].spec = &p->udp_spec;
-        p->pattern[n].mask = &p->udp_mask;
-        n++;
+    int n;
+    if (rule->ether_type != 0 && rule->ether_type != RTE_ETHER_TYPE_IPV4) {
+        /* An Ethernet type alone (ARP): TC flower and most NICs want the type matched exactly. */
+        p->eth_spec.type = rte_cpu_to_be_16(rule->ether_type);
+        p->eth_mask.type = 0xFFFF;
+        p->pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;
+        p->pattern[0].spec = &p->eth_spec;
+        p->pattern[0].mask = &p->eth_mask;
+        n = 1;
+    } else {
+        p->pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH; /* any Ethernet frame */
+        p->ip_spec.hdr.src_addr = rte_cpu_to_be_32(rule->ipv4_src);
+        p->ip_spec.hdr.dst_addr = rte_cpu_to_be_32(rule->ipv4_dst);
+        p->ip_mask.hdr.src_addr = rte_cpu_to_be_32(rule->ipv4_src_mask);
+        p->ip_mask.hdr.dst_addr = rte_cpu_to_be_32(rule->ipv4_dst_mask);
+        p->ip_spec.hdr.next_proto_id = rule->ip_proto;
+        p->ip_mask.hdr.next_proto_id = rule->ip_proto != 0 ? 0xFF : 0;
+        p->pattern[1].type = RTE_FLOW_ITEM_TYPE_IPV4;
+        p->pattern[1].spec = &p->ip_spec;
+        p->pattern[1].mask = &p->ip_mask;
+        n = 2;
+        if (rule->ip_proto == IPPROTO_TCP) {
+            p->tcp_spec.hdr.src_port = rte_cpu_to_be_16(rule->src_port);
+            p->tcp_spec.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port);
+            p->tcp_mask.hdr.src_port = rte_cpu_to_be_16(rule->src_port_mask);
+            p->tcp_mask.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port_mask);
+            p->pattern[n].type = RTE_FLOW_ITEM_TYPE_TCP;
+            p->pattern[n].spec = &p->tcp_spec;
+            p->pattern[n].mask = &p->tcp_mask;
+            n++;
+        } else if (rule->ip_proto == IPPROTO_UDP) {
+            p->udp_spec.hdr.src_port = rte_cpu_to_be_16(rule->src_port);
+            p->udp_spec.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port);
+            p->udp_mask.hdr.src_port = rte_cpu_to_be_16(rule->src_port_mask);
+            p->udp_mask.hdr.dst_port = rte_cpu_to_be_16(rule->dst_port_mask);
+            p->pattern[n].type = RTE_FLOW_ITEM_TYPE_UDP;
+            p->pattern[n].spec = &p->udp_spec;
+            p->pattern[n].mask = &p->udp_mask;
+            n++;
+        }
     }
     p->pattern[n].type = RTE_FLOW_ITEM_TYPE_END;
 
     if (rule->action == BP_FLOW_ACTION_DROP) {
         p->actions[0].type = RTE_FLOW_ACTION_TYPE_DROP;
-    } else {
+    } else if (rule->action == BP_FLOW_ACTION_RSS) {
+        if (rule->rss_queues == 0 || rule->rss_queues > BP_FLOW_MAX_RSS_QUEUES
+            || (rule->rss_key_len != 0 && rule->rss_key == NULL))
+            return -EINVAL;
+        for (uint16_t i = 0; i < rule->rss_queues; i++)
+            p->rss_queue[i] = (uint16_t)(rule->queue + i);
+        p->rss.func = RTE_ETH_HASH_FUNCTION_DEFAULT;
+        p->rss.level = 0;
+        p->rss.types = rule->rss_types;
+        p->rss.key_len = rule->rss_key_len;
+        p->rss.key = rule->rss_key_len != 0 ? rule->rss_key : NULL;
+        p->rss.queue_num = rule->rss_queues;
+        p->rss.queue = p->rss_queue;
+        p->actions[0].type = RTE_FLOW_ACTION_TYPE_RSS;
+        p->actions[0].conf = &p->rss;
+    } else if (rule->action == BP_FLOW_ACTION_QUEUE) {
         p->queue.index = rule->queue;
         p->actions[0].type = RTE_FLOW_ACTION_TYPE_QUEUE;
         p->actions[0].conf = &p->queue;
+    } else {
+        return -EINVAL;
     }
     p->actions[1].type = RTE_FLOW_ACTION_TYPE_END;
+    return 0;
 }
 
 /* Copies DPDK's error (whose message points into the PMD) into the caller's flat structure. */
@@ -412,12 +447,24 @@ static void bp_flow_error_copy(const struct rte_flow_error *from, struct bp_flow
         strncpy(to->message, from->message, sizeof(to->message) - 1);
 }
 
+static void bp_flow_error_invalid(struct bp_flow_error *error)
+{
+    if (error == NULL)
+        return;
+    memset(error, 0, sizeof(*error));
+    strncpy(error->message, "bp_flow_rule: unknown action, or RSS over 0 or too many queues, or a key length without a key",
+            sizeof(error->message) - 1);
+}
+
 int bp_flow_validate(uint16_t port, const struct bp_flow_rule *rule, struct bp_flow_error *error)
 {
     struct bp_flow_parts p;
     struct rte_flow_error e;
     memset(&e, 0, sizeof(e));
-    bp_flow_build(rule, &p);
+    if (bp_flow_build(rule, &p) < 0) {
+        bp_flow_error_invalid(error);
+        return -EINVAL;
+    }
     int rc = rte_flow_validate(port, &p.attr, p.pattern, p.actions, &e);
     bp_flow_error_copy(&e, error);
     return rc;
@@ -428,7 +475,11 @@ struct rte_flow *bp_flow_create(uint16_t port, const struct bp_flow_rule *rule, 
     struct bp_flow_parts p;
     struct rte_flow_error e;
     memset(&e, 0, sizeof(e));
-    bp_flow_build(rule, &p);
+    if (bp_flow_build(rule, &p) < 0) {
+        bp_flow_error_invalid(error);
+        rte_errno = EINVAL;
+        return NULL;
+    }
     struct rte_flow *flow = rte_flow_create(port, &p.attr, p.pattern, p.actions, &e);
     bp_flow_error_copy(&e, error);
     return flow;

@@ -37,7 +37,7 @@ struct rte_mempool;
 struct rte_flow;
 
 /* Bumped whenever a function or structure below changes: the Java side refuses a library of another version. */
-#define BP_SHIM_VERSION 2
+#define BP_SHIM_VERSION 3
 
 /* ---------------------------------------------------------------------------------------- constants */
 
@@ -83,6 +83,10 @@ struct rte_flow;
 /* struct bp_flow_rule.action */
 #define BP_FLOW_ACTION_QUEUE 0
 #define BP_FLOW_ACTION_DROP  1
+#define BP_FLOW_ACTION_RSS   2
+
+/* Most queues one RSS flow action spreads over. */
+#define BP_FLOW_MAX_RSS_QUEUES 1024
 
 /* ------------------------------------------------------------------------------------- structures */
 
@@ -183,7 +187,8 @@ struct bp_mbuf_layout {
 
 /*
  * A minimal rte_flow rule: match Ethernet / IPv4 (addresses under masks) / optionally TCP or UDP
- * (ports under masks), then steer to a queue or drop. Addresses and ports in host byte order. 36 bytes.
+ * (ports under masks), or an Ethernet type alone (ARP), then steer to a queue, spread over queues by
+ * RSS, or drop. Addresses and ports in host byte order. 64 bytes, no implicit padding.
  */
 struct bp_flow_rule {
     uint32_t priority;
@@ -198,7 +203,13 @@ struct bp_flow_rule {
     uint16_t dst_port_mask;
     uint8_t ip_proto;                 /* 0: any (ports ignored), 6: TCP, 17: UDP */
     uint8_t action;                   /* BP_FLOW_ACTION_* */
-    uint16_t queue;                   /* for BP_FLOW_ACTION_QUEUE */
+    uint16_t queue;                   /* QUEUE: the queue; RSS: the first of rss_queues queues */
+    uint16_t ether_type;              /* 0 or 0x0800: the IPv4 pattern; else ETH of this type alone (IP fields unused) */
+    uint16_t rss_queues;              /* RSS: queues queue .. queue + rss_queues - 1 (1 .. BP_FLOW_MAX_RSS_QUEUES) */
+    uint32_t rss_key_len;             /* RSS: bytes at rss_key; 0: the PMD's key */
+    uint32_t reserved;
+    uint64_t rss_types;               /* RSS: BP_ETH_RSS_* to hash on; 0: the PMD's default */
+    const uint8_t *rss_key;           /* RSS: the Toeplitz key (read during the call only) */
 };
 
 /* What went wrong in an rte_flow call (struct rte_flow_error, message copied). 132 bytes. */

@@ -138,6 +138,11 @@ public final class ConfigKeys {
         DpdkDriver.KEY_AF_PACKET_FRAME_SIZE, ValueType.integer(2048, 32768), "2048",
         "af_packet's ring slot in bytes (a power of two): raise it for frames or kernel-reassembled datagrams above "
             + "about 2000 bytes");
+    public static final ConfigKey DPDK_FLOW_ISOLATION = driverKey(DpdkDriver.TYPE, DpdkDriver.KEY_FLOW_ISOLATION,
+        ValueType.oneOf("off", "on", "auto"), "\"off\"",
+        "only ARP and IPv4 to the resource's address reach the port (rte_flow_isolate and flow rules): on a bifurcated "
+            + "NIC (mlx5) the kernel keeps every other frame, no exception path needed. on: fail where the PMD cannot "
+            + "isolate (af_packet, net_tap without TC flower); auto: then open without isolation");
     public static final ConfigKey NETWORK = driverKey(MemoryDriver.TYPE, MemoryDriver.KEY_NETWORK,
         ValueType.string("[A-Za-z0-9_.-]{1,64}", "1 to 64 of A-Z a-z 0-9 _ . -"), "\"default\"",
         "the in-memory switch: resources (and tests) naming the same one share it");

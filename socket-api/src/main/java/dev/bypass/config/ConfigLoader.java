@@ -453,7 +453,7 @@ public final class ConfigLoader {
         int txQueueFrames = get(table, ConfigKeys.TX_QUEUE_FRAMES, 0L).intValue();
         int cpu = get(table, ConfigKeys.CPU, -1L).intValue();
         IdleSpec idle = get(table, ConfigKeys.RESOURCE_IDLE, get(ConfigKeys.STACK, ConfigKeys.IDLE, IdleSpec.BACKOFF));
-        ResourceSettings settings = new ResourceSettings(name, mac, mtu, queues, offloads, poolFrames, txQueueFrames,
+        ResourceSettings settings = new ResourceSettings(name, address, prefix, mac, mtu, queues, offloads, poolFrames, txQueueFrames,
             options, eal);
         List<Ipv4Route> all = new ArrayList<>(stack.routes());
         all.removeIf(r -> r.length() == prefix && r.prefix() == (address & mask) && r.onLink());

@@ -37,11 +37,13 @@ import java.util.Objects;
  * @param multiSegmentTx send frames longer than an mbuf that are not in one (a decorator's copies) as mbuf
  *     chains when the port can ({@code RTE_ETH_TX_OFFLOAD_MULTI_SEGS}); false, or a port that cannot: such
  *     frames are copied into one jumbo mbuf instead
+ * @param flowIsolation whether only the stack's flows reach the port's queues ({@code rte_flow_isolate} before
+ *     configure, then flow rules for ARP and the stack's address after start); {@link FlowIsolation#OFF}: all
  */
 public record DpdkConfig(String deviceName, String devargs, String networkNamespace, int rxQueues, int txQueues,
                          int rxDescriptors, int txDescriptors, int poolMbufs, int mbufDataRoom, int mtu,
                          boolean promiscuous, boolean hardwareOffloads, long rssHashFunctions, int txQueueFrames,
-                         int burst, int jumboMbufs, boolean multiSegmentTx) {
+                         int burst, int jumboMbufs, boolean multiSegmentTx, FlowIsolation flowIsolation) {
     public static final int DEFAULT_DESCRIPTORS = 512;
     public static final int DEFAULT_POOL_MBUFS = 8191;
     /** RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data after the 128-byte headroom. */
@@ -82,6 +84,7 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
         if (jumboMbufs < 1) {
             throw new IllegalArgumentException(deviceName + ": the jumbo pool needs mbufs, got " + jumboMbufs);
         }
+        Objects.requireNonNull(flowIsolation, "flowIsolation (FlowIsolation.OFF for none)");
         if (txQueueFrames < 1 || burst < 1 || burst > 0xFFFF) {
             throw new IllegalArgumentException(deviceName + ": txQueueFrames and burst must be >= 1 (burst <= 65535)");
         }
@@ -105,7 +108,7 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
     public static DpdkConfig port(String deviceName) {
         return new DpdkConfig(deviceName, null, null, 1, 1, DEFAULT_DESCRIPTORS, DEFAULT_DESCRIPTORS,
             DEFAULT_POOL_MBUFS, DEFAULT_MBUF_DATA_ROOM, DEFAULT_MTU, false, true, DEFAULT_RSS, DEFAULT_TX_QUEUE_FRAMES,
-            DEFAULT_BURST, DEFAULT_JUMBO_MBUFS, true);
+            DEFAULT_BURST, DEFAULT_JUMBO_MBUFS, true, FlowIsolation.OFF);
     }
 
     /** An af_packet port over the Linux interface {@code iface}, one queue pair: {@code net_af_packet_IFACE,iface=IFACE}. */
@@ -148,81 +151,97 @@ public record DpdkConfig(String deviceName, String devargs, String networkNamesp
     public DpdkConfig withDevargs(String devargs) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withNetworkNamespace(String networkNamespace) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withQueues(int rxQueues, int txQueues) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withDescriptors(int rxDescriptors, int txDescriptors) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withPool(int poolMbufs, int mbufDataRoom) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withMtu(int mtu) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withPromiscuous(boolean promiscuous) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withHardwareOffloads(boolean hardwareOffloads) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withRssHashFunctions(long rssHashFunctions) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withTxQueueFrames(int txQueueFrames) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     public DpdkConfig withBurst(int burst) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     /** Mbufs of the jumbo mempool (used only when the MTU does not fit one mbuf of {@link #mbufDataRoom}). */
     public DpdkConfig withJumboPool(int jumboMbufs) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
     }
 
     /** Whether frames longer than an mbuf may go out as mbuf chains (when the port can send them). */
     public DpdkConfig withMultiSegmentTx(boolean multiSegmentTx) {
         return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
             poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
-            multiSegmentTx);
+            multiSegmentTx, flowIsolation);
+    }
+
+    /**
+     * Flow isolation to the stack's address {@code ipv4Address} (host order), mode on: only ARP and IPv4 to
+     * that address reach the port's queues (on mlx5 the kernel keeps everything else); a PMD that cannot
+     * isolate fails the open. See {@link FlowIsolation}.
+     */
+    public DpdkConfig withFlowIsolation(int ipv4Address) {
+        return withFlowIsolation(FlowIsolation.on(ipv4Address));
+    }
+
+    /** Flow isolation as given ({@link FlowIsolation#OFF}: none). */
+    public DpdkConfig withFlowIsolation(FlowIsolation flowIsolation) {
+        return new DpdkConfig(deviceName, devargs, networkNamespace, rxQueues, txQueues, rxDescriptors, txDescriptors,
+            poolMbufs, mbufDataRoom, mtu, promiscuous, hardwareOffloads, rssHashFunctions, txQueueFrames, burst, jumboMbufs,
+            multiSegmentTx, flowIsolation);
     }
 
     /** The Ethernet header plus one VLAN tag: a frame is at most MTU + this many bytes. */

@@ -22,10 +22,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * A DPDK port as a {@link NetworkDevice}: the stack's frames are the port's mbufs, received and sent
@@ -72,6 +74,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * means; {@link #rssKey()} is null and {@link #rssStatus()} says why. The af_packet PMD offers no offload:
  * the stack then computes every checksum itself.
  *
+ * <p><b>Flow isolation</b> ({@link DpdkConfig#flowIsolation()}): {@code rte_flow_isolate} before configure,
+ * then flow rules for ARP and IPv4 to the stack's address after start, so that only the stack's frames
+ * reach the queues (on mlx5 the kernel keeps the rest); {@link #flowIsolationStatus()} says what came of it.
+ *
  * <p><b>Threads</b>: one thread per queue, or one for all. Everything a queue's receive and transmit
  * paths touch is that queue's own (a {@code Lane}): its {@link #pool(int) pool} (Frame objects and free
  * list; received frames of queue q are wrapped by queue q's pool), burst and staging arrays, software
@@ -112,6 +118,10 @@ public final class DpdkDevice implements NetworkDevice {
     private final boolean multiSegmentTx;
     private final byte[] rssKey;
     private final String rssStatus;
+    /** The flow rules installed for flow isolation (empty without), their handles, and what happened. */
+    private final List<DpdkFlowRule> isolationRules;
+    private final long[] isolationFlows;
+    private final String flowIsolationStatus;
 
     private final Arena arena = Arena.ofShared();
     private final Lane[] lanes;
@@ -119,7 +129,8 @@ public final class DpdkDevice implements NetworkDevice {
 
     private DpdkDevice(DpdkEal eal, DpdkConfig config, ControlThread control, short port, long macAddress,
                        DpdkPortInfo info, long rxOffloads, long txOffloads, long mempool, long jumboMempool,
-                       byte[] rssKey, String rssStatus, boolean probed) {
+                       byte[] rssKey, String rssStatus, List<DpdkFlowRule> isolationRules, long[] isolationFlows,
+                       String flowIsolationStatus, boolean probed) {
         this.eal = eal;
         this.config = config;
         this.control = control;
@@ -136,6 +147,9 @@ public final class DpdkDevice implements NetworkDevice {
         this.multiSegmentTx = (txOffloads & DpdkShim.BP_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
         this.rssKey = rssKey;
         this.rssStatus = rssStatus;
+        this.isolationRules = isolationRules;
+        this.isolationFlows = isolationFlows;
+        this.flowIsolationStatus = flowIsolationStatus;
         int offloads = DpdkOffloads.deviceOffloads(rxOffloads, txOffloads);
         int frameDataRoom = jumboMempool != 0 ? config.jumboDataRoom(headroom) : config.mbufDataRoom();
         int room = frameDataRoom - headroom;
@@ -209,6 +223,30 @@ public final class DpdkDevice implements NetworkDevice {
     // Runs on the device's control thread.
     private static DpdkDevice openOnControlThread(DpdkEal eal, DpdkConfig config, ControlThread control)
         throws DpdkException {
+        try {
+            return openPort(eal, config, control, null);
+        } catch (IsolationRulesRefused refused) {
+            // flow-isolation auto: the PMD took rte_flow_isolate but not the rules. The port was undone (and
+            // its vdev removed): open it again without isolation (a started net_tap cannot be un-isolated).
+            return openPort(eal, config, control, "off (flow-isolation auto): the port took rte_flow_isolate but "
+                + "refused its rules: " + refused.reason + "; opened again without isolation: every frame the port "
+                + "receives reaches its queues");
+        }
+    }
+
+    /** The flow rules of an isolated port were refused and flow isolation is auto: open again without. */
+    private static final class IsolationRulesRefused extends RuntimeException {
+        final String reason;
+
+        IsolationRulesRefused(String reason) {
+            super(reason, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** Opens the port; {@code isolationFallback} non-null: without flow isolation, this its status. */
+    private static DpdkDevice openPort(DpdkEal eal, DpdkConfig config, ControlThread control, String isolationFallback)
+        throws DpdkException {
         String name = config.deviceName();
         boolean probed = false;
         short port = -1;
@@ -216,6 +254,9 @@ public final class DpdkDevice implements NetworkDevice {
         long mempool = 0;
         long jumboMempool = 0;
         boolean opened = false;
+        boolean isolateSet = false;
+        long[] flows = new long[0];
+        int flowCount = 0;
         long mark = eal.logSize();
         int headroom = eal.mbufLayout().headroom();
         try (Arena arena = Arena.ofConfined()) {
@@ -253,6 +294,26 @@ public final class DpdkDevice implements NetworkDevice {
                 throw new DpdkException(name + ": " + mtuProblem, 22);
             }
             boolean jumbo = config.jumbo(headroom);
+
+            // Flow isolation before configure: most PMDs (mlx5 among them) take it only on a port not yet
+            // configured or started.
+            FlowIsolation isolation = isolationFallback != null ? FlowIsolation.OFF : config.flowIsolation();
+            MemorySegment flowError = bp_flow_error.allocate(arena);
+            String isolationStatus = isolationFallback != null ? isolationFallback
+                : "off (not asked): every frame the port receives reaches its queues";
+            if (isolation.enabled()) {
+                rc = DpdkShim.bp_flow_isolate(port, 1, flowError);
+                if (rc < 0) {
+                    String why = flowWhy(info, "rte_flow_isolate(port " + Short.toUnsignedInt(port) + ", 1)", rc, flowError);
+                    if (isolation.mode() == FlowIsolation.Mode.ON) {
+                        throw isolationRefused(eal, name, info, why, mark);
+                    }
+                    isolationStatus = "off (flow-isolation auto): " + why + "; every frame the port receives reaches "
+                        + "its queues";
+                } else {
+                    isolateSet = true;
+                }
+            }
 
             long rxOffloads = config.hardwareOffloads() ? DpdkOffloads.rxOffloadsToEnable(info.rxOffloadCapa()) : 0;
             long txOffloads = config.hardwareOffloads() ? DpdkOffloads.txOffloadsToEnable(info.txOffloadCapa()) : 0;
@@ -318,6 +379,31 @@ public final class DpdkDevice implements NetworkDevice {
                     (short) q, txDesc.get(JAVA_SHORT, 0), info.socketId(), 0), mark, "");
             }
             check(eal, name, "rte_eth_dev_start", DpdkShim.bp_eth_dev_start(port), mark, "");
+            List<DpdkFlowRule> rules = List.of();
+            if (isolateSet) {
+                // The rules that bring the stack's frames in, after start (as mlx5 and net_tap take them).
+                rules = isolation.rules(config.rxQueues(), rssHf, rssKey);
+                flows = new long[rules.size()];
+                String refused = null;
+                for (DpdkFlowRule rule : rules) {
+                    long flow = DpdkShim.bp_flow_create(port, flowRule(arena, rule), flowError);
+                    if (flow == 0) {
+                        refused = flowWhy(info, "rte_flow_create(" + rule.describe() + ")", -DpdkShim.bp_errno(), flowError);
+                        break;
+                    }
+                    flows[flowCount++] = flow;
+                }
+                if (refused == null) {
+                    isolationStatus = "isolated (rte_flow_isolate): only " + rules.stream().map(DpdkFlowRule::describe)
+                        .collect(Collectors.joining(", ")) + " reach the port's queues";
+                } else {
+                    flowCount = destroyFlows(port, flows, flowCount);
+                    if (isolation.mode() == FlowIsolation.Mode.ON) {
+                        throw isolationRefused(eal, name, info, refused, mark);
+                    }
+                    throw new IsolationRulesRefused(refused); // auto: undone below, opened again
+                }
+            }
             if (rssKey != null) {
                 String reta = programRedirectionTable(port, info.retaSize(), config.rxQueues(), arena);
                 if (reta != null) {
@@ -338,7 +424,7 @@ public final class DpdkDevice implements NetworkDevice {
                 macBits = (macBits << 8) | Byte.toUnsignedLong(mac.get(JAVA_BYTE, i));
             }
             DpdkDevice device = new DpdkDevice(eal, config, control, port, macBits, info, rxOffloads, txOffloads, mempool,
-                jumboMempool, rssKey, rssStatus, probed);
+                jumboMempool, rssKey, rssStatus, rules, flows, isolationStatus, probed);
             opened = true;
             return device;
         } finally {
@@ -346,7 +432,12 @@ public final class DpdkDevice implements NetworkDevice {
                 // Undo in reverse; errors here would hide the one being reported. A port EAL probed at init
                 // is only stopped (closing would release it for good); one probed here goes entirely.
                 if (portOpen) {
+                    destroyFlows(port, flows, flowCount);
                     DpdkShim.bp_eth_dev_stop(port);
+                    if (isolateSet && !probed) {
+                        // A port EAL probed outlives this device: leave it as it was found.
+                        DpdkShim.bp_flow_isolate(port, 0, MemorySegment.NULL);
+                    }
                     if (probed) {
                         DpdkShim.bp_eth_dev_close(port);
                     }
@@ -363,6 +454,33 @@ public final class DpdkDevice implements NetworkDevice {
                 }
             }
         }
+    }
+
+    /** Destroys the first {@code count} flows (errors ignored: the port is being torn down); returns 0. */
+    private static int destroyFlows(short port, long[] flows, int count) {
+        for (int i = count - 1; i >= 0; i--) {
+            DpdkShim.bp_flow_destroy(port, flows[i], MemorySegment.NULL);
+        }
+        return 0;
+    }
+
+    /** "call failed: DPDK's words (errno N), PMD says: ... (the X PMD has no rte_flow support)". */
+    private static String flowWhy(DpdkPortInfo info, String call, int rc, MemorySegment error) {
+        int errno = Math.abs(rc);
+        String message = bp_flow_error.message(error).getString(0, StandardCharsets.US_ASCII);
+        return call + " failed: " + DpdkEal.strerror(errno) + " (errno " + errno + ")"
+            + (message.isEmpty() ? "" : ", PMD says: " + message)
+            + (errno == 38 || errno == 95 ? " (the " + info.driverName() + " PMD has no rte_flow support)" : "");
+    }
+
+    /** Flow isolation asked (on) and refused: the PMD, the call, its reason, and what to use instead. */
+    private static DpdkException isolationRefused(DpdkEal eal, String device, DpdkPortInfo info, String why, long mark) {
+        String log = eal.logSince(mark);
+        return new DpdkException(device + ": flow isolation refused by the " + info.driverName() + " PMD: " + why
+            + ". With flow-isolation = \"on\" the port does not open. Instead: the exception path (exception-tap: frames "
+            + "the stack does not claim go to a kernel TAP), or flow-isolation = \"auto\" (open without isolation) or "
+            + "\"off\". Isolation needs a PMD with rte_flow isolate (mlx5: the kernel keeps every other frame)"
+            + (log.isEmpty() ? "" : "\nDPDK log:\n" + log), 95);
     }
 
     private static long createPool(DpdkEal eal, String device, Arena arena, String poolName, int mbufs, int dataRoom,
@@ -1061,7 +1179,10 @@ public final class DpdkDevice implements NetworkDevice {
         });
     }
 
-    /** Flow isolation: only traffic matching flow rules reaches the queues (most PMDs want this before start). */
+    /**
+     * Flow isolation: only traffic matching flow rules reaches the queues. Most PMDs take it only before the
+     * port is configured: {@link DpdkConfig#withFlowIsolation} does it at the right time, with the rules.
+     */
     public void isolateFlows(boolean isolate) throws DpdkException {
         control.call(() -> {
             try (Arena arena = Arena.ofConfined()) {
@@ -1073,6 +1194,28 @@ public final class DpdkDevice implements NetworkDevice {
             }
             return null;
         });
+    }
+
+    /**
+     * Whether the port is flow-isolated ({@link DpdkConfig#flowIsolation()}): only frames matching
+     * {@link #flowIsolationRules()} reach its queues.
+     */
+    public boolean flowIsolated() {
+        return !isolationRules.isEmpty();
+    }
+
+    /** The flow rules installed for isolation (empty when not isolated); destroyed when the device closes. */
+    public List<DpdkFlowRule> flowIsolationRules() {
+        return isolationRules;
+    }
+
+    /**
+     * What flow isolation came to: "off (not asked)...", "isolated (rte_flow_isolate): only ARP to queue 0,
+     * IPv4 to a.b.c.d to queue 0 reach the port's queues", or, with flow-isolation auto on a PMD that
+     * cannot, "off (flow-isolation auto): " and the PMD's reason.
+     */
+    public String flowIsolationStatus() {
+        return flowIsolationStatus;
     }
 
     private static MemorySegment flowRule(Arena arena, DpdkFlowRule rule) {
@@ -1088,8 +1231,18 @@ public final class DpdkDevice implements NetworkDevice {
         bp_flow_rule.dst_port(r, (short) rule.destinationPort());
         bp_flow_rule.dst_port_mask(r, (short) rule.destinationPortMask());
         bp_flow_rule.ip_proto(r, (byte) rule.ipProtocol());
-        bp_flow_rule.action(r, rule.drop() ? DpdkShim.BP_FLOW_ACTION_DROP : DpdkShim.BP_FLOW_ACTION_QUEUE);
+        bp_flow_rule.action(r, switch (rule.action()) {
+            case QUEUE -> DpdkShim.BP_FLOW_ACTION_QUEUE;
+            case RSS -> DpdkShim.BP_FLOW_ACTION_RSS;
+            case DROP -> DpdkShim.BP_FLOW_ACTION_DROP;
+        });
         bp_flow_rule.queue(r, (short) rule.queue());
+        bp_flow_rule.ether_type(r, (short) rule.etherType());
+        bp_flow_rule.rss_queues(r, (short) rule.rssQueues());
+        bp_flow_rule.rss_types(r, rule.rssTypes());
+        byte[] key = rule.rssKey();
+        bp_flow_rule.rss_key_len(r, key == null ? 0 : key.length);
+        bp_flow_rule.rss_key(r, key == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, key));
         return r;
     }
 
@@ -1124,7 +1277,11 @@ public final class DpdkDevice implements NetworkDevice {
         boolean freePools = framesLent() == 0;
         try {
             control.call(() -> {
+                destroyFlows(port, isolationFlows, isolationFlows.length);
                 DpdkShim.bp_eth_dev_stop(port);
+                if (!isolationRules.isEmpty() && !probed) {
+                    DpdkShim.bp_flow_isolate(port, 0, MemorySegment.NULL);
+                }
                 DpdkShim.bp_eth_dev_close(port);
                 if (probed) {
                     removeDevice(name);

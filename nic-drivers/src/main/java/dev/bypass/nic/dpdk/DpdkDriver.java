@@ -21,7 +21,11 @@ import java.util.Set;
  *       ({@code net_tap0,iface=dtap0});</li>
  *   <li>{@code netns}: the network namespace to open the port in (af_packet finds its interface there);</li>
  *   <li>{@code af-packet-frame-size}: af_packet's ring slot, 2048 to 32768 bytes, for frames (or kernel-reassembled
- *       datagrams) above about 2000 bytes.</li>
+ *       datagrams) above about 2000 bytes;</li>
+ *   <li>{@code flow-isolation} ({@code off}, {@code on}, {@code auto}): only ARP and IPv4 to the resource's
+ *       {@code address} reach the port ({@link FlowIsolation}); on a bifurcated NIC (mlx5) the kernel keeps
+ *       everything else. {@code on} fails the open where the PMD cannot isolate (af_packet), {@code auto} opens
+ *       without isolation and says why in the banner.</li>
  * </ul>
  *
  * <p>The process starts DPDK's EAL once, with the configuration's {@code [eal] args} as they are when given,
@@ -33,6 +37,7 @@ public final class DpdkDriver implements ResourceDriver {
     public static final String KEY_DEVICE = "device";
     public static final String KEY_NETNS = "netns";
     public static final String KEY_AF_PACKET_FRAME_SIZE = "af-packet-frame-size";
+    public static final String KEY_FLOW_ISOLATION = "flow-isolation";
     private static final long XSTATS_INTERVAL_NS = 100_000_000L;
 
     @Override
@@ -47,7 +52,7 @@ public final class DpdkDriver implements ResourceDriver {
 
     @Override
     public Set<String> keys() {
-        return Set.of(KEY_AF_PACKET, KEY_DEVICE, KEY_NETNS, KEY_AF_PACKET_FRAME_SIZE);
+        return Set.of(KEY_AF_PACKET, KEY_DEVICE, KEY_NETNS, KEY_AF_PACKET_FRAME_SIZE, KEY_FLOW_ISOLATION);
     }
 
     @Override
@@ -80,7 +85,8 @@ public final class DpdkDriver implements ResourceDriver {
                 () -> device.counter(DpdkCounter.TX_BYTES), extra);
             return new OpenedResource(device, counters, "DPDK " + config.deviceName() + ", mtu " + device.mtu() + ", "
                 + s.queues() + " queue(s), offloads " + device.capabilities() + (config.networkNamespace() == null ? ""
-                : ", netns " + config.networkNamespace()));
+                : ", netns " + config.networkNamespace()) + (config.flowIsolation().enabled()
+                ? ", flow isolation " + device.flowIsolationStatus() : ""));
         } catch (RuntimeException | Error e) {
             device.close();
             throw e;
@@ -121,6 +127,12 @@ public final class DpdkDriver implements ResourceDriver {
             config = config.withNetworkNamespace(netns);
         }
         config = config.withMtu(s.mtu()).withHardwareOffloads(s.offloads());
+        String isolation = s.option(KEY_FLOW_ISOLATION, "off");
+        try {
+            config = config.withFlowIsolation(FlowIsolation.of(FlowIsolation.Mode.parse(isolation), s.ipv4Address()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSettingException(KEY_FLOW_ISOLATION, isolation, e.getMessage());
+        }
         if (s.poolFrames() > 0) {
             config = config.withPool(s.poolFrames(), config.mbufDataRoom());
         }

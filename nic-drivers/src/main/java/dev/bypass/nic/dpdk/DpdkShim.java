@@ -53,7 +53,7 @@ import java.lang.invoke.MethodHandle;
  */
 public final class DpdkShim {
     /** The version of the header these bindings mirror; {@link DpdkLibrary} refuses a library of another. */
-    public static final int BP_SHIM_VERSION = 2;
+    public static final int BP_SHIM_VERSION = 3;
 
     // Mbuf offload flags (mbuf->ol_flags), DPDK's RTE_MBUF_F_*.
     public static final long BP_MBUF_F_RX_RSS_HASH = 1L << 1;
@@ -94,6 +94,9 @@ public final class DpdkShim {
     // struct bp_flow_rule.action
     public static final byte BP_FLOW_ACTION_QUEUE = 0;
     public static final byte BP_FLOW_ACTION_DROP = 1;
+    public static final byte BP_FLOW_ACTION_RSS = 2;
+    /** Most queues one RSS flow action spreads over. */
+    public static final int BP_FLOW_MAX_RSS_QUEUES = 1024;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option CRITICAL = Linker.Option.critical(false);
@@ -802,7 +805,7 @@ public final class DpdkShim {
         }
     }
 
-    /** {@code struct bp_flow_rule}: a minimal rte_flow rule (36 bytes). */
+    /** {@code struct bp_flow_rule}: a minimal rte_flow rule (64 bytes). */
     public static final class bp_flow_rule {
         public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_INT.withName("priority"),
@@ -817,7 +820,13 @@ public final class DpdkShim {
             JAVA_SHORT.withName("dst_port_mask"),
             JAVA_BYTE.withName("ip_proto"),
             JAVA_BYTE.withName("action"),
-            JAVA_SHORT.withName("queue")
+            JAVA_SHORT.withName("queue"),
+            JAVA_SHORT.withName("ether_type"),
+            JAVA_SHORT.withName("rss_queues"),
+            JAVA_INT.withName("rss_key_len"),
+            JAVA_INT.withName("reserved"),
+            JAVA_LONG.withName("rss_types"),
+            ADDRESS.withName("rss_key")
         ).withName("bp_flow_rule");
 
         private static final long priority$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("priority"));
@@ -833,6 +842,11 @@ public final class DpdkShim {
         private static final long ip_proto$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("ip_proto"));
         private static final long action$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("action"));
         private static final long queue$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("queue"));
+        private static final long ether_type$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("ether_type"));
+        private static final long rss_queues$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rss_queues"));
+        private static final long rss_key_len$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rss_key_len"));
+        private static final long rss_types$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rss_types"));
+        private static final long rss_key$OFFSET = LAYOUT.byteOffset(PathElement.groupElement("rss_key"));
 
         private bp_flow_rule() {
         }
@@ -943,6 +957,46 @@ public final class DpdkShim {
 
         public static void queue(MemorySegment struct, short value) {
             struct.set(JAVA_SHORT, queue$OFFSET, value);
+        }
+
+        public static short ether_type(MemorySegment struct) {
+            return struct.get(JAVA_SHORT, ether_type$OFFSET);
+        }
+
+        public static void ether_type(MemorySegment struct, short value) {
+            struct.set(JAVA_SHORT, ether_type$OFFSET, value);
+        }
+
+        public static short rss_queues(MemorySegment struct) {
+            return struct.get(JAVA_SHORT, rss_queues$OFFSET);
+        }
+
+        public static void rss_queues(MemorySegment struct, short value) {
+            struct.set(JAVA_SHORT, rss_queues$OFFSET, value);
+        }
+
+        public static int rss_key_len(MemorySegment struct) {
+            return struct.get(JAVA_INT, rss_key_len$OFFSET);
+        }
+
+        public static void rss_key_len(MemorySegment struct, int value) {
+            struct.set(JAVA_INT, rss_key_len$OFFSET, value);
+        }
+
+        public static long rss_types(MemorySegment struct) {
+            return struct.get(JAVA_LONG, rss_types$OFFSET);
+        }
+
+        public static void rss_types(MemorySegment struct, long value) {
+            struct.set(JAVA_LONG, rss_types$OFFSET, value);
+        }
+
+        public static MemorySegment rss_key(MemorySegment struct) {
+            return struct.get(ADDRESS, rss_key$OFFSET);
+        }
+
+        public static void rss_key(MemorySegment struct, MemorySegment value) {
+            struct.set(ADDRESS, rss_key$OFFSET, value);
         }
     }
 

@@ -8,6 +8,9 @@ import java.util.Map;
  * {@code [resource.NAME]} section for a driver's own keys, and the process-wide DPDK EAL settings.
  *
  * @param name          the resource's name ({@code r0} of {@code [resource.r0]})
+ * @param ipv4Address   the resource's IPv4 address (host order; 198.18.0.2 is {@code 0xC6120002}), its
+ *                      {@code address} key: what drivers that steer flows (DPDK's flow isolation) claim
+ * @param prefixLength  the length of its subnet's prefix, 1 to 32
  * @param macAddress    48-bit MAC, or {@link #DEFAULT_MAC} for the driver's choice (a derived local address)
  * @param mtu           largest IP packet in bytes
  * @param queues        receive (and transmit) queues asked for
@@ -17,12 +20,15 @@ import java.util.Map;
  * @param options       every key of the section as written (values as text), for driver-specific keys
  * @param eal           the {@code [eal]} section, for drivers built on DPDK
  */
-public record ResourceSettings(String name, long macAddress, int mtu, int queues, boolean offloads, int poolFrames,
+public record ResourceSettings(String name, int ipv4Address, int prefixLength, long macAddress, int mtu, int queues, boolean offloads, int poolFrames,
                                int txQueueFrames, Map<String, String> options, Eal eal) {
     /** {@link #macAddress} value leaving the MAC to the driver. */
     public static final long DEFAULT_MAC = -1;
 
     public ResourceSettings {
+        if (prefixLength < 0 || prefixLength > 32) {
+            throw new IllegalArgumentException("prefix length " + prefixLength + " is not 0..32");
+        }
         options = Map.copyOf(options);
     }
 
