@@ -96,8 +96,7 @@ final class Arp implements TimerQueue.Owner {
             return Counter.ARP_DROP_BAD_SENDER;
         }
         stack.counters().increment(operation == ArpPacket.OPERATION_REQUEST ? Counter.ARP_RX_REQUESTS : Counter.ARP_RX_REPLIES);
-        int ours = config.address();
-        if (senderIp == ours) {
+        if (config.isLocalAddress(senderIp)) {
             // Someone else uses our address (RFC 5227 section 2.4): count it so an operator sees it.
             if (senderMac != stack.ethernet().mac()) {
                 stack.counters().increment(Counter.ARP_ADDRESS_CONFLICTS);
@@ -113,7 +112,7 @@ final class Arp implements TimerQueue.Owner {
                 merged = true;
             }
         }
-        if (targetIp == ours) {
+        if (config.isLocalAddress(targetIp)) {
             if (!merged && senderIp != 0) {
                 int slot = allocate(senderIp, nowNs);
                 if (slot >= 0) {
@@ -121,7 +120,7 @@ final class Arp implements TimerQueue.Owner {
                 }
             }
             if (operation == ArpPacket.OPERATION_REQUEST && answer) {
-                send(ArpPacket.OPERATION_REPLY, senderMac, senderIp, senderMac);
+                send(ArpPacket.OPERATION_REPLY, senderMac, targetIp, senderIp, senderMac); // from the address asked for
                 stack.counters().increment(Counter.ARP_TX_REPLIES);
             }
         }
@@ -173,10 +172,18 @@ final class Arp implements TimerQueue.Owner {
         }
     }
 
-    /** Gratuitous ARP: a request for our own address from our own address (RFC 5227 announcement). */
+    /**
+     * Gratuitous ARP: a request for our own address from our own address (RFC 5227 announcement), and the
+     * same for the public address if this stack answers for it.
+     */
     void announce() {
         send(ArpPacket.OPERATION_REQUEST, MacAddress.BROADCAST, config.address(), MacAddress.ZERO);
         stack.counters().increment(Counter.ARP_TX_REQUESTS);
+        if (config.publicAddress() != 0) {
+            send(ArpPacket.OPERATION_REQUEST, MacAddress.BROADCAST, config.publicAddress(), config.publicAddress(),
+                MacAddress.ZERO);
+            stack.counters().increment(Counter.ARP_TX_REQUESTS);
+        }
     }
 
     /** The cached MAC of {@code address}, or -1: for tests and diagnostics. */
@@ -313,12 +320,17 @@ final class Arp implements TimerQueue.Owner {
 
     /** Builds and sends one ARP packet from us. */
     private void send(int operation, long ethernetDestination, int targetIp, long targetMac) {
+        send(operation, ethernetDestination, config.address(), targetIp, targetMac);
+    }
+
+    /** An ARP packet from our MAC and {@code senderIp} (one of the stack's addresses). */
+    private void send(int operation, long ethernetDestination, int senderIp, int targetIp, long targetMac) {
         Frame frame = stack.allocateTxFrame();
         if (frame == null) {
             return;
         }
         packet.wrap(frame.buffer(), frame.offset());
-        packet.write(operation, stack.ethernet().mac(), config.address(), targetMac, targetIp);
+        packet.write(operation, stack.ethernet().mac(), senderIp, targetMac, targetIp);
         frame.length(ArpPacket.LENGTH);
         stack.ethernet().send(frame, ethernetDestination, EthernetHeader.TYPE_ARP);
     }

@@ -91,7 +91,7 @@ public final class Icmp {
                 if (quoted < 0) {
                     return Counter.ICMP_DROP_TOO_SHORT;
                 }
-                return p.buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN) == stack.ipv4().address()
+                return stack.config().isLocalAddress(p.buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN))
                     ? null : Counter.ICMP_DROP_UNMATCHED_ERROR;
             }
             default -> {
@@ -123,7 +123,7 @@ public final class Icmp {
         int quotedSource = p.buffer.getInt(quoted + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN);
         int quotedDestination = p.buffer.getInt(quoted + Ipv4Header.DESTINATION_OFFSET, BIG_ENDIAN);
         int protocol = p.buffer.getByte(quoted + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
-        if (quotedSource != stack.ipv4().address()) {
+        if (!stack.config().isLocalAddress(quotedSource)) {
             return Counter.ICMP_DROP_UNMATCHED_ERROR;
         }
         int transport = quoted + hl;
@@ -136,7 +136,7 @@ public final class Icmp {
         }
         if (protocol == Ipv4Header.PROTOCOL_TCP) {
             int seq = p.buffer.getInt(transport + 4, BIG_ENDIAN);
-            return stack.tcp().onIcmpError(quotedDestination, sourcePort, destinationPort, seq, code, mtu, nowNs)
+            return stack.tcp().onIcmpError(quotedSource, quotedDestination, sourcePort, destinationPort, seq, code, mtu, nowNs)
                 ? null : Counter.ICMP_DROP_UNMATCHED_ERROR;
         }
         if (mtu != 0) {
@@ -162,7 +162,7 @@ public final class Icmp {
         scratch.putBytes(0, p.buffer, p.payloadOffset, length);
         icmp.wrap(scratch, 0).type(IcmpHeader.TYPE_ECHO_REPLY).code(0);
         icmp.updateChecksum(length);
-        if (stack.ipv4().sendBuffer(scratch, 0, length, p.source, Ipv4Header.PROTOCOL_ICMP, nowNs)) {
+        if (stack.ipv4().sendBuffer(scratch, 0, length, p.destination, p.source, Ipv4Header.PROTOCOL_ICMP, nowNs)) {
             stack.counters().increment(Counter.ICMP_OUT_MSGS);
             stack.counters().increment(Counter.ICMP_OUT_ECHO_REPS);
         }
@@ -221,7 +221,9 @@ public final class Icmp {
         frame.buffer().putBytes(offset + IcmpHeader.LENGTH, original.buffer, original.headerOffset, quote);
         icmp.updateChecksum(IcmpHeader.LENGTH + quote);
         frame.length(IcmpHeader.LENGTH + quote);
-        if (stack.ipv4().send(frame, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs)) {
+        // From the address the packet was sent to when it is one of ours (the public address included).
+        int from = stack.config().isLocalAddress(original.destination) ? original.destination : stack.config().address();
+        if (stack.ipv4().send(frame, from, original.source, Ipv4Header.PROTOCOL_ICMP, false, nowNs)) {
             stack.counters().increment(Counter.ICMP_OUT_MSGS);
             stack.counters().increment(Counter.ICMP_OUT_DEST_UNREACHS);
         }

@@ -31,6 +31,8 @@ final class Ipv4 {
     private final Ipv4Packet packet = new Ipv4Packet();
     private final Ipv4Reassembly reassembly;
     private final int address;
+    /** The host's public IP when this stack answers for it (a second local address), else 0. */
+    private final int publicAddress;
     private final int netmask;
     private final int subnetBroadcast;
     private final int mtu;
@@ -47,6 +49,7 @@ final class Ipv4 {
         this.stack = stack;
         this.config = config;
         this.address = config.address();
+        this.publicAddress = config.publicAddress();
         this.netmask = Ipv4Route.mask(config.prefixLength());
         this.subnetBroadcast = config.prefixLength() >= 31 ? 0 : address | ~netmask;
         this.mtu = mtu;
@@ -114,7 +117,7 @@ final class Ipv4 {
             return Counter.IP_DROP_BAD_SOURCE;
         }
         boolean broadcast;
-        if (destination == address) {
+        if (destination == address || (publicAddress != 0 && destination == publicAddress)) {
             broadcast = false;
         } else if (destination == LIMITED_BROADCAST || (subnetBroadcast != 0 && destination == subnetBroadcast)) {
             broadcast = true;
@@ -167,7 +170,7 @@ final class Ipv4 {
 
     /** RFC 1122 3.2.1.3: a source must be a unicast address that is not ours. */
     private boolean isValidSource(int source) {
-        return isUnicast(source) && source != address && source != subnetBroadcast;
+        return isUnicast(source) && !config.isLocalAddress(source) && source != subnetBroadcast;
     }
 
     /** Not 0/8, loopback 127/8, multicast 224/4, reserved 240/4 or broadcast. */
@@ -216,6 +219,11 @@ final class Ipv4 {
      * went on to ARP (which may still hold it for resolution).
      */
     boolean send(Frame frame, int destination, int protocol, boolean dontFragment, long nowNs) {
+        return send(frame, address, destination, protocol, dontFragment, nowNs);
+    }
+
+    /** As {@link #send(Frame, int, int, boolean, long)}, from {@code from}: one of the stack's addresses. */
+    boolean send(Frame frame, int from, int destination, int protocol, boolean dontFragment, long nowNs) {
         int nextHop = route(destination);
         if (nextHop == 0) {
             stack.counters().increment(Counter.IP_OUT_NO_ROUTES);
@@ -230,14 +238,14 @@ final class Ipv4 {
                 frame.release();
                 return false;
             }
-            boolean sent = sendFragments(frame.buffer(), frame.offset(), l4Length, destination, protocol, nextHop,
+            boolean sent = sendFragments(frame.buffer(), frame.offset(), l4Length, from, destination, protocol, nextHop,
                 nowNs);
             frame.release();
             return sent;
         }
         int offset = frame.prepend(HEADER_LENGTH);
         header.wrap(frame.buffer(), offset).write(0, total, nextIdentification++ & 0xFFFF,
-            dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, config.defaultTtl(), protocol, address, destination,
+            dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, config.defaultTtl(), protocol, from, destination,
             offloadChecksum);
         if (offloadChecksum) {
             frame.txOffload(frame.txFlags() | Frame.TX_IP_CHECKSUM, 14, HEADER_LENGTH, frame.l4Length(),
@@ -255,6 +263,12 @@ final class Ipv4 {
      * else cut into fragments. Returns false if nothing could be sent (no route, no frame).
      */
     boolean sendBuffer(DirectBuffer source, int offset, int l4Length, int destination, int protocol, long nowNs) {
+        return sendBuffer(source, offset, l4Length, address, destination, protocol, nowNs);
+    }
+
+    /** As {@link #sendBuffer(DirectBuffer, int, int, int, int, long)}, from {@code from}: one of the stack's addresses. */
+    boolean sendBuffer(DirectBuffer source, int offset, int l4Length, int from, int destination, int protocol,
+                       long nowNs) {
         if (l4Length + HEADER_LENGTH <= mtu) {
             Frame frame = stack.allocateTxFrame();
             if (frame == null) {
@@ -263,14 +277,14 @@ final class Ipv4 {
             // The stack checked at start that a frame holds an MTU-sized packet after its headroom.
             frame.buffer().putBytes(frame.offset(), source, offset, l4Length);
             frame.length(l4Length);
-            return send(frame, destination, protocol, false, nowNs);
+            return send(frame, from, destination, protocol, false, nowNs);
         }
         int nextHop = route(destination);
         if (nextHop == 0) {
             stack.counters().increment(Counter.IP_OUT_NO_ROUTES);
             return false;
         }
-        return sendFragments(source, offset, l4Length, destination, protocol, nextHop, nowNs);
+        return sendFragments(source, offset, l4Length, from, destination, protocol, nextHop, nowNs);
     }
 
     /**
@@ -279,8 +293,8 @@ final class Ipv4 {
      * Returns false if a fragment could not get a frame (the datagram is lost: its receiver cannot
      * reassemble it).
      */
-    boolean sendFragments(DirectBuffer source, int offset, int l4Length, int destination, int protocol, int nextHop,
-                       long nowNs) {
+    boolean sendFragments(DirectBuffer source, int offset, int l4Length, int from, int destination, int protocol,
+                          int nextHop, long nowNs) {
         int chunk = ((mtu - HEADER_LENGTH) / 8) * 8;
         int id = nextIdentification++ & 0xFFFF;
         int created = 0;
@@ -299,7 +313,7 @@ final class Ipv4 {
             boolean more = done + len < l4Length;
             int off = f.prepend(HEADER_LENGTH);
             header.wrap(f.buffer(), off).write(0, len + HEADER_LENGTH, id,
-                (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (done / 8), config.defaultTtl(), protocol, address,
+                (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (done / 8), config.defaultTtl(), protocol, from,
                 destination, false);
             stack.counters().increment(Counter.IP_OUT_REQUESTS);
             stack.arp().sendIpv4(f, nextHop, nowNs);

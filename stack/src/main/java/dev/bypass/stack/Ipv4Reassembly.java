@@ -151,7 +151,7 @@ final class Ipv4Reassembly implements TimerQueue.Owner {
         w.tos = buffer.getByte(headerOffset + Ipv4Header.TOS_OFFSET) & 0xFF;
         w.identification = identification[slot];
         w.rxFlags = 0;
-        w.broadcast = destination[slot] != stack.ipv4().address();
+        w.broadcast = !stack.config().isLocalAddress(destination[slot]);
         w.reassembled = true;
         stack.counters().increment(Counter.IP_REASM_OKS);
         release(slot);

@@ -37,7 +37,8 @@ public record StackConfig(
     TcpConfig tcp,
     long secretSeed,
     int rxBurst,
-    int txBurst) {
+    int txBurst,
+    int publicAddress) {
 
     public StackConfig {
         if (name == null || name.isBlank()) {
@@ -72,6 +73,10 @@ public record StackConfig(
         if (icmpErrorsPerSecond < 0) {
             throw new IllegalArgumentException("stack '" + name + "': icmpErrorsPerSecond must be >= 0, got " + icmpErrorsPerSecond);
         }
+        if (publicAddress != 0 && (publicAddress == address || !Ipv4.isUnicast(publicAddress))) {
+            throw new IllegalArgumentException("stack '" + name + "': the public address " + IpAddress.v4ToString(publicAddress)
+                + " must be a unicast address other than the stack's own " + IpAddress.v4ToString(address));
+        }
         routes = List.copyOf(routes);
         if (tcp == null) {
             throw new IllegalArgumentException("stack '" + name + "': tcp config is null");
@@ -93,11 +98,24 @@ public record StackConfig(
         return new StackConfig(newName, address, prefixLength, routes, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
             arpRetransmitNs, arpRetries, arpPendingPerEntry, announce, reassemblySlots, reassemblyTimeoutNs,
             reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst, udpMaxSockets,
-            udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst);
+            udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst, publicAddress);
     }
 
     public IpAddress ipAddress() {
         return IpAddress.ofV4(address);
+    }
+
+    /** This configuration with the host's public IP as a second local address (0: none). */
+    public StackConfig withPublicAddress(int publicIp) {
+        return new StackConfig(name, address, prefixLength, routes, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
+            arpRetransmitNs, arpRetries, arpPendingPerEntry, gratuitousArp, reassemblySlots, reassemblyTimeoutNs,
+            reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst, udpMaxSockets,
+            udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst, publicIp);
+    }
+
+    /** True if {@code a} is one of this stack's addresses: its own (private) address or the public one it answers for. */
+    public boolean isLocalAddress(int a) {
+        return a == address || (publicAddress != 0 && a == publicAddress);
     }
 
     /** Builder; {@code address} is required, everything else has a default. */
@@ -122,6 +140,7 @@ public record StackConfig(
         private int icmpErrorsPerSecond = 1000;
         private int icmpErrorBurst = 50;
         private int udpMaxSockets = 1024;
+        private int publicAddress;
         /** An eighth of it is the longest datagram a socket takes: 512 KiB takes 65,507 bytes, IPv4's largest. */
         private int udpReceiveQueueBytes = 512 * 1024;
         private TcpConfig tcp = TcpConfig.DEFAULT;
@@ -275,6 +294,15 @@ public record StackConfig(
             return this;
         }
 
+        /**
+         * The host's public IP, answered by this stack as a second local address (ARP, IPv4, ICMP echo, TCP and
+         * UDP by port), alongside its own (private) address: the resource that plain clients reach.
+         */
+        public Builder publicAddress(String ip) {
+            this.publicAddress = IpAddress.parse(ip).v4();
+            return this;
+        }
+
         public StackConfig build() {
             List<Ipv4Route> all = new ArrayList<>();
             if (address != 0 && prefixLength >= 1 && prefixLength <= 32) {
@@ -284,7 +312,7 @@ public record StackConfig(
             return new StackConfig(name, address, prefixLength, all, mtu, defaultTtl, arpCacheEntries, arpReachableNs,
                 arpRetransmitNs, arpRetries, arpPendingPerEntry, gratuitousArp, reassemblySlots, reassemblyTimeoutNs,
                 reassemblyMaxFragments, pmtuExpiryNs, pmtuCacheEntries, icmpErrorsPerSecond, icmpErrorBurst,
-                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst);
+                udpMaxSockets, udpReceiveQueueBytes, tcp, secretSeed, rxBurst, txBurst, publicAddress);
         }
     }
 }

@@ -189,8 +189,9 @@ public final class Tcp {
     }
 
     /** ICMP error about one of our segments: checked against the connection's window (RFC 5927). */
-    boolean onIcmpError(int remoteAddress, int localPort, int remotePort, int seq, int code, int mtu, long nowNs) {
-        TcpConnection c = table.get(stackConfig.address(), localPort, remoteAddress, remotePort);
+    boolean onIcmpError(int localAddress, int remoteAddress, int localPort, int remotePort, int seq, int code, int mtu,
+                        long nowNs) {
+        TcpConnection c = table.get(localAddress, localPort, remoteAddress, remotePort);
         if (c == null || !c.sequenceInFlight(seq)) {
             return false;
         }
@@ -266,7 +267,7 @@ public final class Tcp {
             throw new IllegalArgumentException("cannot connect to port " + remotePort + " (1..65535)");
         }
         if (!Ipv4.isUnicast(remoteAddress) || stack.ipv4().isDirectedBroadcast(remoteAddress)
-            || remoteAddress == stackConfig.address()) {
+            || stackConfig.isLocalAddress(remoteAddress)) {
             throw new IllegalArgumentException("cannot connect to " + IpAddress.v4ToString(remoteAddress)
                 + ": not a remote unicast address");
         }
@@ -537,7 +538,7 @@ public final class Tcp {
         if ((flags & RST) != 0) {
             stack.counters().increment(Counter.TCP_OUT_RSTS);
         }
-        stack.ipv4().send(frame, c.remoteAddress, Ipv4Header.PROTOCOL_TCP, true, nowNs);
+        stack.ipv4().send(frame, c.localAddress, c.remoteAddress, Ipv4Header.PROTOCOL_TCP, true, nowNs);
         return true;
     }
 
@@ -557,7 +558,7 @@ public final class Tcp {
         writeChecksum(frame, localAddress, remoteAddress, offset, TcpHeader.MIN_LENGTH, TcpHeader.MIN_LENGTH, 0);
         stack.counters().increment(Counter.TCP_OUT_SEGS);
         stack.counters().increment(Counter.TCP_OUT_RSTS);
-        stack.ipv4().send(frame, remoteAddress, Ipv4Header.PROTOCOL_TCP, true, stack.nowNs());
+        stack.ipv4().send(frame, localAddress, remoteAddress, Ipv4Header.PROTOCOL_TCP, true, stack.nowNs());
     }
 
     /**

@@ -70,7 +70,7 @@ public final class Udp {
         if (!socket.fits(length - UdpHeader.LENGTH)) {
             return Counter.UDP_DROP_TOO_LONG; // not the reader's fault: counted apart from a full queue
         }
-        if (!socket.enqueue(p.source, header.sourcePort(), p.buffer, p.payloadOffset + UdpHeader.LENGTH,
+        if (!socket.enqueue(p.source, header.sourcePort(), p.destination, p.buffer, p.payloadOffset + UdpHeader.LENGTH,
             length - UdpHeader.LENGTH)) {
             return Counter.UDP_DROP_QUEUE_FULL;
         }
@@ -143,9 +143,27 @@ public final class Udp {
         return IpAddress.ofV4(config.address());
     }
 
+    int stackAddressBits() {
+        return config.address();
+    }
+
+    int publicAddressBits() {
+        return config.publicAddress();
+    }
+
     // ----------------------------------------------------------------------------------------- output
 
     boolean send(UdpSocket socket, int destination, int destinationPort, DirectBuffer data, int offset, int length) {
+        return send(socket, config.address(), destination, destinationPort, data, offset, length);
+    }
+
+    /** As above, from {@code from}: one of the stack's addresses (a reply from the public address). */
+    boolean send(UdpSocket socket, int from, int destination, int destinationPort, DirectBuffer data, int offset,
+                 int length) {
+        if (!config.isLocalAddress(from)) {
+            throw new IllegalArgumentException("UDP source " + IpAddress.v4ToString(from) + " is not one of stack '"
+                + config.name() + "''s addresses");
+        }
         if (length < 0 || length > MAX_PAYLOAD) {
             throw new IllegalArgumentException("UDP payload must be 0.." + MAX_PAYLOAD + " bytes, got " + length);
         }
@@ -154,7 +172,7 @@ public final class Udp {
         }
         long nowNs = stack.nowNs();
         int udpLength = UdpHeader.LENGTH + length;
-        int source = config.address();
+        int source = from;
         int pseudo = Checksum.pseudoHeaderV4(source, destination, Ipv4Header.PROTOCOL_UDP, udpLength);
         boolean sent;
         if (udpLength + Ipv4Header.MIN_LENGTH <= stack.ipv4().mtu()) {
@@ -172,13 +190,13 @@ public final class Udp {
             } else {
                 header.checksum(finishChecksum(pseudo, frame.buffer(), off, udpLength));
             }
-            sent = stack.ipv4().send(frame, destination, Ipv4Header.PROTOCOL_UDP, false, nowNs);
+            sent = stack.ipv4().send(frame, source, destination, Ipv4Header.PROTOCOL_UDP, false, nowNs);
         } else {
             // Larger than one packet: build the datagram once, checksum it, and let IPv4 fragment it.
             header.wrap(large, 0).write(socket.port(), destinationPort, udpLength, 0);
             large.putBytes(UdpHeader.LENGTH, data, offset, length);
             header.checksum(finishChecksum(pseudo, large, 0, udpLength));
-            sent = stack.ipv4().sendBuffer(large, 0, udpLength, destination, Ipv4Header.PROTOCOL_UDP, nowNs);
+            sent = stack.ipv4().sendBuffer(large, 0, udpLength, source, destination, Ipv4Header.PROTOCOL_UDP, nowNs);
         }
         if (sent) {
             stack.counters().increment(Counter.UDP_OUT_DATAGRAMS);

@@ -27,6 +27,8 @@ public final class UdpSocket {
     private static final int MESSAGE_TYPE = 1;
     /** Per-datagram header in the ring: source address (4) and port (4). */
     private static final int META_LENGTH = 8;
+    /** In the port word of a queued datagram: it was sent to the public address, not the stack's own. */
+    private static final int TO_PUBLIC_ADDRESS = 1 << 16;
 
     private final Udp udp;
     private final int port;
@@ -37,6 +39,7 @@ public final class UdpSocket {
     private boolean readyMarked;
     private int lastSource;
     private int lastSourcePort;
+    private int lastDestination;
 
     UdpSocket(Udp udp, int port, int queueBytes) {
         this.udp = udp;
@@ -91,6 +94,23 @@ public final class UdpSocket {
         return lastSourcePort;
     }
 
+    /**
+     * The local address the datagram last returned by {@link #receive} was sent to: the stack's own, or the
+     * public address it answers for. A reply should come from it ({@link #reply}).
+     */
+    public int lastDestinationAddress() {
+        return lastDestination;
+    }
+
+    /**
+     * Answers the datagram last returned by {@link #receive}: to its sender, from the address it was sent to
+     * (so a client that sent to the public address hears back from it). Returns false if it could not go out.
+     */
+    public boolean reply(DirectBuffer data, int offset, int length) {
+        checkOpen();
+        return udp.send(this, lastDestination, lastSource, lastSourcePort, data, offset, length);
+    }
+
     /** Sends {@code length} bytes to {@code destination}; returns false if it could not go out (no route, no buffer). */
     public boolean send(Endpoint destination, DirectBuffer data, int offset, int length) {
         checkOpen();
@@ -131,7 +151,7 @@ public final class UdpSocket {
     }
 
     /** Queues a received datagram; false if the queue is full (or it does not {@link #fits fit} at all). */
-    boolean enqueue(int source, int sourcePort, DirectBuffer data, int offset, int length) {
+    boolean enqueue(int source, int sourcePort, int destination, DirectBuffer data, int offset, int length) {
         if (!fits(length)) {
             return false;
         }
@@ -141,7 +161,7 @@ public final class UdpSocket {
         }
         MutableDirectBuffer b = queue.buffer();
         b.putInt(index, source);
-        b.putInt(index + 4, sourcePort);
+        b.putInt(index + 4, sourcePort | (destination == udp.stackAddressBits() ? 0 : TO_PUBLIC_ADDRESS));
         b.putBytes(index + META_LENGTH, data, offset, length);
         queue.commit(index);
         return true;
@@ -175,7 +195,9 @@ public final class UdpSocket {
         @Override
         public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int len) {
             lastSource = buffer.getInt(index);
-            lastSourcePort = buffer.getInt(index + 4);
+            int portWord = buffer.getInt(index + 4);
+            lastSourcePort = portWord & 0xFFFF;
+            lastDestination = (portWord & TO_PUBLIC_ADDRESS) != 0 ? udp.publicAddressBits() : udp.stackAddressBits();
             int dataLength = len - META_LENGTH;
             int n = Math.min(dataLength, max);
             destination.putBytes(offset, buffer, index + META_LENGTH, n);
