@@ -103,6 +103,7 @@ cat >"$WORK/serve.conf" <<EOF
 [stack]
 name = "interop"
 counters-file = "$WORK/serve.counters"
+public-ip = "$BYPASS_RIG_PUBLIC_IP"
 
 [eal]
 file-prefix = "$PREFIX-serve"
@@ -192,6 +193,12 @@ got=$(in_peer bash -c "set -o pipefail; curl -sS --fail --max-time 120 http://$S
     | cut -d' ' -f1) || true
 secs=$(python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.2f}')" "$start")
 result curl-100MiB "$(ok [ "$got" = "$want" ])" "sha256 ${got:0:16}... (expected ${want:0:16}...), ${secs} s"
+
+# 3b. The host's public IP (answered by resource 0 beside its private IP; the peer routes it there).
+want=$(bytes_of 1048576)
+got=$(in_peer bash -c "set -o pipefail; curl -sS --fail --max-time 30 http://$BYPASS_RIG_PUBLIC_IP/bytes/1048576 | sha256sum" \
+    2>&1 | cut -d' ' -f1) || true
+result curl-public-ip "$(ok [ "$got" = "$want" ])" "http://$BYPASS_RIG_PUBLIC_IP/ (the public tuple): sha256 ${got:0:16}..."
 
 # 4. 100 curls at once, each 64 KiB, each checked.
 want=$(bytes_of 65536)

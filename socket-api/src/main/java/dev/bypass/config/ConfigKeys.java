@@ -30,8 +30,11 @@ public final class ConfigKeys {
             "1 to 64 of A-Z a-z 0-9 _ . - (starting with a letter or digit)"), "\"bypass\"",
         "the process's name: in the banner and in the default counters file's name");
     public static final ConfigKey PUBLIC_IP = stack("public-ip", ValueType.IPV4, "none",
-        "the address clients use. Until the multi-resource socket API (one address over several resources) it must "
-            + "be the address of one resource; get and send use that resource first");
+        "the host's public IP, the address clients use: a resource's own address, or another one that the public "
+            + "resource answers for beside its own (ARP, ICMP, TCP and UDP); get and send use that resource first");
+    public static final ConfigKey PUBLIC_RESOURCE = stack("public-resource", ValueType.string("[A-Za-z0-9_.-]{1,64}",
+            "the name of a [resource.NAME]"), "the first resource",
+        "the resource that answers for public-ip when it is not a resource's own address");
     public static final ConfigKey GATEWAY = stack("gateway", ValueType.IPV4, "none",
         "default route of every resource that sets no gateway of its own (it must be on the resource's subnet)");
     public static final ConfigKey ROUTES = stack("routes", ValueType.ROUTES, "[]",

@@ -268,6 +268,7 @@ public final class ConfigLoader {
         }
         crossCheck(resources);
         int publicIp = publicIp(resources);
+        resources = withPublicAddress(resources, publicIp);
 
         Map<String, String> origins = new HashMap<>();
         sections.forEach((table, keys) -> keys.forEach((k, s) -> origins.put(table + "." + k, s.origin())));
@@ -517,13 +518,43 @@ public final class ConfigLoader {
         if (ip == null) {
             return 0;
         }
-        if (resources.stream().noneMatch(r -> r.stack().address() == ip)) {
-            problem(origin(ConfigKeys.STACK, ConfigKeys.PUBLIC_IP), ConfigKeys.STACK, "public-ip", IpAddress.v4ToString(ip),
-                "must be the address of one resource (" + String.join(", ", resources.stream()
-                    .map(r -> r.name() + " " + IpAddress.v4ToString(r.stack().address())).toList())
-                    + "): one address over several resources comes with the multi-resource socket API");
-        }
         return ip;
+    }
+
+    /**
+     * A public IP that is no resource's own address is answered by the public resource ({@code [stack]
+     * public-resource}, default the first) as a second local address.
+     */
+    private List<BypassConfig.Resource> withPublicAddress(List<BypassConfig.Resource> resources, int publicIp) {
+        if (publicIp == 0 || resources.isEmpty() || resources.stream().anyMatch(r -> r.stack().address() == publicIp)) {
+            return resources;
+        }
+        String wanted = get(ConfigKeys.STACK, ConfigKeys.PUBLIC_RESOURCE, null);
+        int index = 0;
+        if (wanted != null) {
+            index = -1;
+            for (int i = 0; i < resources.size(); i++) {
+                if (resources.get(i).name().equals(wanted)) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                problem(origin(ConfigKeys.STACK, ConfigKeys.PUBLIC_RESOURCE), ConfigKeys.STACK, "public-resource",
+                    Toml.quote(wanted), "no such resource (" + String.join(", ", resources.stream()
+                        .map(BypassConfig.Resource::name).toList()) + ")");
+                return resources;
+            }
+        }
+        List<BypassConfig.Resource> out = new ArrayList<>(resources);
+        BypassConfig.Resource r = out.get(index);
+        try {
+            out.set(index, new BypassConfig.Resource(r.name(), r.driverType(), r.driver(), r.settings(),
+                r.stack().withPublicAddress(publicIp), r.cpu(), r.idle(), r.routes()));
+        } catch (IllegalArgumentException e) {
+            problem(origin(ConfigKeys.STACK, ConfigKeys.PUBLIC_IP), ConfigKeys.STACK, "public-ip",
+                IpAddress.v4ToString(publicIp), e.getMessage());
+        }
+        return out;
     }
 
     /** The configuration as TOML: every key, set ones with their origin, defaults commented out. */

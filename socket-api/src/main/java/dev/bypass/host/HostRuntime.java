@@ -211,7 +211,7 @@ public final class HostRuntime implements AutoCloseable {
         int bestLength = -1;
         for (Resource r : resources) {
             int m = r.config().routeMatch(address);
-            boolean preferred = r.config().stack().address() == config.publicIp();
+            boolean preferred = r.config().stack().isLocalAddress(config.publicIp());
             if (m > bestLength || (m == bestLength && m >= 0 && preferred)) {
                 best = r;
                 bestLength = m;

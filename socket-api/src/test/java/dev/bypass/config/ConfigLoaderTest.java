@@ -269,6 +269,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void a_public_ip_of_its_own_is_answered_by_the_public_resource() throws ConfigException {
+        BypassConfig c = ConfigLoader.parse("bypass.conf", """
+            [stack]
+            public-ip = "198.18.0.10"
+            public-resource = "r1"
+            [resource.r0]
+            driver = "memory"
+            address = "198.18.1.2/24"
+            [resource.r1]
+            driver = "memory"
+            network = "other"
+            address = "198.18.2.2/24"
+            """, List.of());
+        assertEquals(0, c.resources().get(0).stack().publicAddress());
+        assertEquals(IpAddress.parse("198.18.0.10").v4(), c.resources().get(1).stack().publicAddress());
+        assertEquals(IpAddress.parse("198.18.0.10").v4(), c.publicIp());
+    }
+
+    @Test
     void addresses_gateways_and_routes_must_fit_together() {
         assertEquals(List.of("bypass.conf:4: [resource.r0] gateway = 198.18.1.1: must be on resource r0's subnet "
             + "198.18.0.0/24"), problems("""
@@ -277,10 +296,10 @@ class ConfigLoaderTest {
             address = "198.18.0.2/24"
             gateway = "198.18.1.1"
             """));
-        assertEquals(List.of("bypass.conf:2: [stack] public-ip = 198.18.0.9: must be the address of one resource (r0 "
-            + "198.18.0.2): one address over several resources comes with the multi-resource socket API"), problems("""
+        assertEquals(List.of("bypass.conf:3: [stack] public-resource = \"r9\": no such resource (r0)"), problems("""
             [stack]
             public-ip = "198.18.0.9"
+            public-resource = "r9"
             [resource.r0]
             driver = "memory"
             address = "198.18.0.2/24"
