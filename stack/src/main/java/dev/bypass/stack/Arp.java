@@ -138,6 +138,10 @@ final class Arp implements TimerQueue.Owner {
             stack.ethernet().send(frame, MacAddress.BROADCAST, EthernetHeader.TYPE_IPV4);
             return;
         }
+        if (Igmp.isMulticast(nextHop)) {
+            stack.ethernet().send(frame, Igmp.macOf(nextHop), EthernetHeader.TYPE_IPV4); // no resolution: RFC 1112 6.4
+            return;
+        }
         int slot = slotOf.get(nextHop);
         if (slot < 0) {
             slot = allocate(nextHop, nowNs);

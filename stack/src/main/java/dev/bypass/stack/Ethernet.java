@@ -39,9 +39,11 @@ final class Ethernet {
             return Counter.ETH_DROP_TOO_SHORT;
         }
         long destination = header.destination();
-        if (destination != mac && destination != MacAddress.BROADCAST) {
+        // Ours, broadcast, or the Ethernet address of a group this stack joined (or all-hosts; IPv4 then decides
+        // by the group address itself, as 23 bits of the group are all the MAC carries).
+        if (destination != mac && destination != MacAddress.BROADCAST && !stack.igmp().acceptsMac(destination)) {
             if (MacAddress.isMulticast(destination)) {
-                // Multicast (IPv6 neighbour discovery, LLDP, ...): not the stack's; the kernel's if it has an exception path.
+                // Other multicast (IPv6 neighbour discovery, LLDP, ...): the kernel's if it has an exception path.
                 Counter fate = stack.passToKernel(false);
                 return fate != null ? fate : Counter.ETH_DROP_NOT_FOR_US;
             }

@@ -121,6 +121,8 @@ final class Ipv4 {
             broadcast = false;
         } else if (destination == LIMITED_BROADCAST || (subnetBroadcast != 0 && destination == subnetBroadcast)) {
             broadcast = true;
+        } else if (Igmp.isMulticast(destination) && stack.igmp().accepts(destination)) {
+            broadcast = true; // a joined group: delivered like a broadcast (no TCP, no ICMP errors about it)
         } else {
             return Counter.IP_DROP_NOT_FOR_US;
         }
@@ -155,6 +157,7 @@ final class Ipv4 {
             case Ipv4Header.PROTOCOL_TCP -> stack.tcp().input(p, nowNs);
             case Ipv4Header.PROTOCOL_UDP -> stack.udp().input(p, nowNs);
             case Ipv4Header.PROTOCOL_ICMP -> stack.icmp().input(p, nowNs);
+            case Igmp.PROTOCOL -> stack.igmp().input(p, nowNs);
             default -> {
                 Counter fate = stack.passToKernel(p.reassembled);
                 if (fate != null) {
@@ -184,6 +187,11 @@ final class Ipv4 {
         return a == 0 || isUnicast(a);
     }
 
+    /** TTL 1 for multicast (IP_MULTICAST_TTL's default: the datagram stays on the link), the default otherwise. */
+    private int ttlFor(int destination) {
+        return Igmp.isMulticast(destination) ? 1 : config.defaultTtl();
+    }
+
     boolean isDirectedBroadcast(int a) {
         return a == LIMITED_BROADCAST || (subnetBroadcast != 0 && a == subnetBroadcast);
     }
@@ -198,9 +206,12 @@ final class Ipv4 {
         if (isDirectedBroadcast(destination)) {
             return LIMITED_BROADCAST;
         }
+        if (Igmp.isMulticast(destination)) {
+            return destination; // on the link: a multicast group's frames go to its Ethernet address (RFC 1112)
+        }
         if (!isUnicast(destination)) {
-            // RFC 1122 3.2.1.3: 0/8 and 127/8 must not appear outside a host; multicast and class E are
-            // not sent either (no multicast support): not even a default route takes them.
+            // RFC 1122 3.2.1.3: 0/8 and 127/8 must not appear outside a host; class E is not sent either:
+            // not even a default route takes them.
             return 0;
         }
         for (Ipv4Route r : routes) {
@@ -245,7 +256,7 @@ final class Ipv4 {
         }
         int offset = frame.prepend(HEADER_LENGTH);
         header.wrap(frame.buffer(), offset).write(0, total, nextIdentification++ & 0xFFFF,
-            dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, config.defaultTtl(), protocol, from, destination,
+            dontFragment ? Ipv4Header.FLAG_DONT_FRAGMENT : 0, ttlFor(destination), protocol, from, destination,
             offloadChecksum);
         if (offloadChecksum) {
             frame.txOffload(frame.txFlags() | Frame.TX_IP_CHECKSUM, 14, HEADER_LENGTH, frame.l4Length(),
@@ -313,7 +324,7 @@ final class Ipv4 {
             boolean more = done + len < l4Length;
             int off = f.prepend(HEADER_LENGTH);
             header.wrap(f.buffer(), off).write(0, len + HEADER_LENGTH, id,
-                (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (done / 8), config.defaultTtl(), protocol, from,
+                (more ? Ipv4Header.FLAG_MORE_FRAGMENTS : 0) | (done / 8), ttlFor(destination), protocol, from,
                 destination, false);
             stack.counters().increment(Counter.IP_OUT_REQUESTS);
             stack.arp().sendIpv4(f, nextHop, nowNs);

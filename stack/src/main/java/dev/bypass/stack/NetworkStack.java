@@ -31,7 +31,8 @@ import org.agrona.MutableDirectBuffer;
 public final class NetworkStack implements AutoCloseable {
     private static final int ARP_TIMER = 0;
     private static final int REASSEMBLY_TIMER = 1;
-    private static final int FIRST_TCP_TIMER = 2;
+    private static final int IGMP_TIMER = 2;
+    private static final int FIRST_TCP_TIMER = 3;
     /** With the frame pool empty and output waiting, the stack asks to be polled again this much later. */
     private static final long STARVED_RETRY_NS = 10_000;
 
@@ -43,6 +44,7 @@ public final class NetworkStack implements AutoCloseable {
     private final Arp arp;
     private final Ipv4 ipv4;
     private final Icmp icmp;
+    private final Igmp igmp;
     private final Udp udp;
     private final Tcp tcp;
     private final Frame[] burst;
@@ -112,10 +114,12 @@ public final class NetworkStack implements AutoCloseable {
         this.arp = new Arp(this, config, ARP_TIMER);
         this.ipv4 = new Ipv4(this, config, mtu, caps.has(DeviceCapabilities.OFFLOAD_TX_IP_CHECKSUM), REASSEMBLY_TIMER);
         this.icmp = new Icmp(this, config);
+        this.igmp = new Igmp(this, IGMP_TIMER);
         this.udp = new Udp(this, config, caps.has(DeviceCapabilities.OFFLOAD_TX_UDP_CHECKSUM));
         this.tcp = new Tcp(this, config, caps, frameRoom, pool.size(), FIRST_TCP_TIMER);
         timers.register(ARP_TIMER, arp);
         timers.register(REASSEMBLY_TIMER, ipv4.reassemblyTimerOwner());
+        timers.register(IGMP_TIMER, igmp);
         this.burst = new Frame[config.rxBurst()];
         this.firstRxQueue = Math.max(queue, 0);
         this.endRxQueue = queue < 0 ? caps.rxQueues() : queue + 1;
@@ -250,6 +254,11 @@ public final class NetworkStack implements AutoCloseable {
 
     public Icmp icmp() {
         return icmp;
+    }
+
+    /** Multicast group membership of this stack (this resource). */
+    public Igmp igmp() {
+        return igmp;
     }
 
     public StackCounters counters() {

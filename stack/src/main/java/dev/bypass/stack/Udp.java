@@ -143,6 +143,10 @@ public final class Udp {
         return IpAddress.ofV4(config.address());
     }
 
+    Igmp igmp() {
+        return stack.igmp();
+    }
+
     int stackAddressBits() {
         return config.address();
     }

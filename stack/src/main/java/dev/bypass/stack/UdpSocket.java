@@ -122,6 +122,21 @@ public final class UdpSocket {
         return udp.send(this, destinationAddress, destinationPort, data, offset, length);
     }
 
+    /**
+     * Joins a multicast group on this socket's stack (its resource): datagrams to the group on this socket's
+     * port arrive here. Membership belongs to the stack, as on Linux an interface's does: every socket bound
+     * to the port receives the group's datagrams.
+     */
+    public void joinGroup(int group) {
+        checkOpen();
+        udp.igmp().join(group);
+    }
+
+    /** Leaves a group joined with {@link #joinGroup}. */
+    public void leaveGroup(int group) {
+        udp.igmp().leave(group);
+    }
+
     /** Unbinds the port and drops what is queued. */
     public void close() {
         if (!closed) {

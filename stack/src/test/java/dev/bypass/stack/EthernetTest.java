@@ -47,8 +47,8 @@ class EthernetTest {
     }
 
     @Test
-    void a_multicast_frame_is_not_for_us_since_we_join_no_group() {
-        assertEquals(Counter.ETH_DROP_NOT_FOR_US, f.outcome(arpRequestForUs(0x01_00_5E_00_00_01L)));
+    void a_multicast_frame_of_a_group_we_did_not_join_is_not_for_us() {
+        assertEquals(Counter.ETH_DROP_NOT_FOR_US, f.outcome(arpRequestForUs(0x01_00_5E_01_02_03L)));
         f.sentNothing();
     }
 
