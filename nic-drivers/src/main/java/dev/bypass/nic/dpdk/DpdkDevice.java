@@ -417,6 +417,10 @@ public final class DpdkDevice implements NetworkDevice {
             if (config.promiscuous()) {
                 check(eal, name, "rte_eth_promiscuous_enable", DpdkShim.bp_eth_promiscuous_enable(port), mark, "");
             }
+            // Every multicast frame reaches the stack, which keeps those of the groups it joined (IGMP): groups
+            // come and go at run time, and a NIC's multicast filter table is small. A PMD that refuses it
+            // still delivers what its own filter lets through.
+            DpdkShim.bp_eth_allmulticast_enable(port);
             MemorySegment mac = arena.allocate(6);
             check(eal, name, "rte_eth_macaddr_get", DpdkShim.bp_eth_macaddr_get(port, mac), mark, "");
             long macBits = 0;
