@@ -5,6 +5,7 @@ import dev.bypass.apps.EchoServer;
 import dev.bypass.apps.HttpServer;
 import dev.bypass.apps.UdpEchoServer;
 import dev.bypass.config.BypassConfig;
+import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.addr.MacAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +105,10 @@ public final class Serving implements AutoCloseable {
                 rc.addressText(), MacAddress.toString(r.stack().device().macAddress()), rc.idle(),
                 rc.cpu() < 0 ? "any (" + CpuAffinity.allowedCpus() + ")" : Integer.toString(rc.cpu())));
             sb.append("           ").append(r.detail()).append('\n');
+            if (rc.stack().publicAddress() != 0) {
+                sb.append("           also answers for the public IP ")
+                    .append(IpAddress.v4ToString(rc.stack().publicAddress())).append('\n');
+            }
             if (!rc.routes().isEmpty()) {
                 sb.append("           routes: ").append(String.join(", ", rc.routes().stream().map(Object::toString).toList()))
                     .append('\n');
