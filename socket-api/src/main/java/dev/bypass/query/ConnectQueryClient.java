@@ -127,6 +127,12 @@ public final class ConnectQueryClient implements UdpSocket.Handler, AutoCloseabl
         return new ConnectQueryClient(stack, config, policy, counters, new NonceSource());
     }
 
+    /** With nonces from {@code nonces}: a test that plays a spoofer who knows them. */
+    static ConnectQueryClient open(NetworkStack stack, Config config, TuplePolicy policy, QueryCounters counters,
+                                   NonceSource nonces) {
+        return new ConnectQueryClient(stack, config, policy, counters, nonces);
+    }
+
     public static ConnectQueryClient open(NetworkStack stack, Config config, TuplePolicy policy) {
         return open(stack, config, policy, new QueryCounters(stack.config().name() + " query client"));
     }
