@@ -42,9 +42,14 @@ class ConnectQueryResponderTest {
     }
 
     static BypassTupleTable manyTuples(long version, int n) {
+        return manyTuplesFor(WEB, version, n);
+    }
+
+    /** {@code n} tuples 198.19.0.k:1000+k of resource k % 8, load hint k. */
+    static BypassTupleTable manyTuplesFor(PublicTuple publicTuple, long version, int n) {
         BypassTupleTable.Builder b = BypassTupleTable.builder(version);
         for (int k = 0; k < n; k++) {
-            b.add(WEB, new Entry(new dev.bypass.stack.addr.Endpoint(IpAddress.ofV4(0xC6_13_00_00 + k), 1000 + k), k % 8,
+            b.add(publicTuple, new Entry(new dev.bypass.stack.addr.Endpoint(IpAddress.ofV4(0xC6_13_00_00 + k), 1000 + k), k % 8,
                 k, true));
         }
         return b.build();
