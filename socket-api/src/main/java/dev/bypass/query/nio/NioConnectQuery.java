@@ -52,6 +52,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * paged reads restart when the table version changes. Thread-safe: queries are serialized by one lock (a
  * query costs one round trip per page, at most {@code attempts * timeout} when the service is silent);
  * cache hits only take the lock briefly. IPv4 only.
+ *
+ * <p>The codec it shares with the stack reads and writes through Agrona buffers, so the JVM needs
+ * {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}, as every bypass process does.
  */
 public final class NioConnectQuery implements AutoCloseable {
     /** What {@link #resolve} found: where to connect, the resource behind it (-1 on fallback), and why. */
