@@ -1,7 +1,6 @@
 package dev.bypass.query;
 
 import dev.bypass.stack.addr.Endpoint;
-import dev.bypass.stack.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -232,9 +231,5 @@ public final class BypassTupleTable {
             entries.forEach((t, list) -> copy.put(t, List.copyOf(list)));
             return new BypassTupleTable(version, copy);
         }
-    }
-
-    static String v4(int address) {
-        return IpAddress.v4ToString(address);
     }
 }

@@ -96,6 +96,9 @@ public final class ConnectQueryResponder {
                 MIN_QUERY_LENGTH, publicAddress, publicPort, protocol, QueryCounter.ERROR_QUERY_TOO_SHORT);
         }
         BypassTupleTable table = tables.get();
+        if (table == null) {
+            table = BypassTupleTable.EMPTY; // nothing published yet: every public tuple has no bypass tuple
+        }
         BypassTupleTable.ValidTuples tuples = table.valid(publicAddress, publicPort, protocol);
         int total = tuples == null ? 0 : tuples.count();
         int perPage = ConnectQueryMessage.entriesPerPage(length);

@@ -66,6 +66,11 @@ class ConnectQueryEndToEndTest {
         PcapDevice capture;
 
         World(ConnectQueryClient.Config clientConfig, TuplePolicy policy, NonceSource nonces, Path pcap) throws Exception {
+            this(clientConfig, policy, nonces, pcap, ConnectQueryService.Config.DEFAULT);
+        }
+
+        World(ConnectQueryClient.Config clientConfig, TuplePolicy policy, NonceSource nonces, Path pcap,
+              ConnectQueryService.Config serviceConfig) throws Exception {
             InMemoryNetwork net = new InMemoryNetwork(6);
             for (int k = 0; k < 4; k++) {
                 NetworkDevice nic = net.connect(InMemoryNicConfig.builder("r" + k, MacAddress.local(10 + k)).build());
@@ -83,7 +88,7 @@ class ConnectQueryEndToEndTest {
                 net.connect(InMemoryNicConfig.builder("s", MacAddress.local(66)).build()));
             sim.add(client).add(spoofer);
             table.set(table(1, 0, 0, 0, 0));
-            service = ConnectQueryService.start(servers[0], ConnectQueryService.Config.DEFAULT, table::get);
+            service = ConnectQueryService.start(servers[0], serviceConfig, table::get);
             queries = ConnectQueryClient.open(client, clientConfig, policy, new QueryCounters("client"), nonces);
             sim.everyStep(() -> {
                 queries.poll(sim.nowNs());
@@ -342,5 +347,42 @@ class ConnectQueryEndToEndTest {
         assertTrue(text.contains("[Checksum Status: Good]") && !text.contains("Malformed"), text);
         assertNotNull(verdict);
         System.out.println("[query] capture: " + verdict);
+    }
+
+    @Test
+    void the_service_and_a_cache_hit_allocate_nothing_in_steady_state() throws Exception {
+        World w = new World(clientConfig(), TuplePolicy.roundRobin(), new NonceSource(), null,
+            ConnectQueryService.Config.DEFAULT.withRateLimit(1_000_000_000, 1_000_000_000));
+        UdpSocket raw = w.client.udp().open(0);
+        UnsafeBuffer sink = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        long[] replies = {0};
+        raw.handler(s -> {
+            while (s.receive(sink, 0, sink.capacity()) >= 0) {
+                replies[0]++;
+            }
+        });
+        UnsafeBuffer query = new UnsafeBuffer(ByteBuffer.allocateDirect(512));
+        new ConnectQueryMessage().wrapForWrite(query, 0).writeQuery(1, 0, PUBLIC, PORT, ConnectQueryMessage.PROTOCOL_TCP,
+            0, 0, 512);
+        int[] resolved = {0};
+        ConnectQueryClient.Resolution count = (pa, pp, address, port, resource, outcome) -> resolved[0]++;
+        w.queries.resolve(PUBLIC, PORT, Transport.TCP, 0, count);
+        w.sim.settle();
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        for (int round = 0; round < 3; round++) { // the last round after the JIT has warmed up
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 10_000; i++) {
+                raw.send(PUBLIC, ConnectQueryMessage.DEFAULT_PORT, query, 0, 512);
+                w.sim.settle();
+                w.queries.resolve(PUBLIC, PORT, Transport.TCP, 0, count);
+            }
+            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        }
+        assertEquals(30_000, replies[0], w::diagnostics);
+        assertEquals(30_001, resolved[0]);
+        assertTrue(allocated < 16 * 1024, "10,000 queries answered and cache hits: " + allocated + " bytes allocated");
+        System.out.println("[query] 10,000 queries answered and 10,000 cache hits allocated " + allocated + " bytes");
     }
 }
