@@ -385,4 +385,34 @@ class ConnectQueryEndToEndTest {
         assertTrue(allocated < 16 * 1024, "10,000 queries answered and cache hits: " + allocated + " bytes allocated");
         System.out.println("[query] 10,000 queries answered and 10,000 cache hits allocated " + allocated + " bytes");
     }
+
+    @Test
+    void garbage_and_queries_sent_to_the_client_are_counted_and_dropped() throws Exception {
+        World w = world(TuplePolicy.roundRobin());
+        w.connect();
+        UdpSocket spoof = w.spoofer.udp().open(ConnectQueryMessage.DEFAULT_PORT);
+        UnsafeBuffer junk = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        int client = IpAddress.parse("198.18.0.2").v4();
+        spoof.send(client, w.queries.port(), junk, 0, 7); // truncated
+        junk.putBytes(0, "GET / HTTP/1.0\r\n\r\n".getBytes()); // another protocol
+        spoof.send(client, w.queries.port(), junk, 0, 18);
+        new ConnectQueryMessage().wrapForWrite(junk, 0).writeQuery(5, 0, PUBLIC, PORT, 6, 0, 0, 64);
+        spoof.send(client, w.queries.port(), junk, 0, 64); // a query, to a client
+        assertTrue(w.sim.runUntil(() -> w.connections.size() == 1 && w.allEstablished(), 100 * MS), w::diagnostics);
+        assertEquals(2, w.q(QueryCounter.CLIENT_DROP_MALFORMED), w::diagnostics);
+        assertEquals(1, w.q(QueryCounter.CLIENT_DROP_NOT_A_REPLY), w::diagnostics);
+        assertEquals(1, w.q(QueryCounter.CLIENT_REPLIES_ACCEPTED));
+        assertEquals(null, w.client.lastInternalError());
+    }
+
+    @Test
+    void a_service_with_no_table_yet_sends_clients_to_the_public_tuple() throws Exception {
+        World w = world(TuplePolicy.roundRobin());
+        w.table.set(null); // nothing published yet: the reply lists no bypass tuple
+        w.connect();
+        assertTrue(w.sim.runUntil(() -> w.connections.size() == 1, 100 * MS), w::diagnostics);
+        assertEquals(1, w.outcomes[Outcome.FALLBACK.ordinal()]);
+        assertEquals(PUBLIC, w.connections.get(0).remoteAddress());
+        assertEquals(1, w.s(QueryCounter.REPLIES));
+    }
 }
