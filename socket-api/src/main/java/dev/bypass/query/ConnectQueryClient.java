@@ -340,9 +340,11 @@ public final class ConnectQueryClient implements UdpSocket.Handler, AutoCloseabl
 
     @Override
     public void onReadable(UdpSocket s) {
-        int n;
-        while ((n = s.receive(rx, 0, rx.capacity())) >= 0) {
-            onDatagram(n, s.lastSourceAddress(), s.lastSourcePort(), stack.nowNs());
+        while (s.readable()) { // not receive() >= 0: see ConnectQueryService.onReadable (the ring's padding)
+            int n = s.receive(rx, 0, rx.capacity());
+            if (n >= 0) {
+                onDatagram(n, s.lastSourceAddress(), s.lastSourcePort(), stack.nowNs());
+            }
         }
     }
 

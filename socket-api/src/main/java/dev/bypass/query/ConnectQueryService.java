@@ -73,8 +73,13 @@ public final class ConnectQueryService implements UdpSocket.Handler, AutoCloseab
 
     @Override
     public void onReadable(UdpSocket s) {
-        int n;
-        while ((n = s.receive(rx, 0, RECEIVE_BYTES)) >= 0) {
+        // Loop on readable(), not on receive() >= 0: when the socket's ring wraps, a receive meets the ring's
+        // padding record first and returns -1 with a datagram still waiting behind it.
+        while (s.readable()) {
+            int n = s.receive(rx, 0, RECEIVE_BYTES);
+            if (n < 0) {
+                continue;
+            }
             int answer = responder.answer(rx, 0, n, s.lastSourceAddress(), s.lastSourcePort(), stack.nowNs(), tx, 0);
             if (answer > 0 && !s.send(s.lastSourceAddress(), s.lastSourcePort(), tx, 0, answer)) {
                 counters.increment(QueryCounter.SEND_FAILED);

@@ -415,4 +415,30 @@ class ConnectQueryEndToEndTest {
         assertEquals(PUBLIC, w.connections.get(0).remoteAddress());
         assertEquals(1, w.s(QueryCounter.REPLIES));
     }
+
+    @Test
+    void every_query_is_answered_at_once_even_when_the_socket_ring_wraps() throws Exception {
+        // 512-byte queries take 528 bytes of the service's 512 KiB receive ring: it wraps at the 993rd, where
+        // a read first meets the ring's padding record and returns nothing.
+        World w = new World(clientConfig(), TuplePolicy.roundRobin(), new NonceSource(), null,
+            ConnectQueryService.Config.DEFAULT.withRateLimit(1_000_000_000, 1_000_000_000));
+        UdpSocket raw = w.client.udp().open(0);
+        UnsafeBuffer sink = new UnsafeBuffer(ByteBuffer.allocateDirect(2048));
+        long[] replies = {0};
+        raw.handler(s -> {
+            while (s.readable()) {
+                if (s.receive(sink, 0, sink.capacity()) >= 0) {
+                    replies[0]++;
+                }
+            }
+        });
+        UnsafeBuffer query = new UnsafeBuffer(ByteBuffer.allocateDirect(512));
+        new ConnectQueryMessage().wrapForWrite(query, 0).writeQuery(1, 0, PUBLIC, PORT, ConnectQueryMessage.PROTOCOL_TCP,
+            0, 0, 512);
+        for (int i = 1; i <= 3000; i++) {
+            raw.send(PUBLIC, ConnectQueryMessage.DEFAULT_PORT, query, 0, 512);
+            w.sim.settle();
+            assertEquals(i, replies[0], "query " + i + " answered before the next is sent");
+        }
+    }
 }
