@@ -53,9 +53,9 @@ class NioConnectQueryOnTapTest {
                 }
                 return ConnectQueryService.start(bypass.stack(), ConnectQueryService.Config.DEFAULT, () -> table);
             });
+            // A plain JVM: none of a bypass process's flags (the library needs no Agrona, no exports).
             Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-            NetNs.Result run = bypass.kernel().exec(TIMEOUT, java.toString(),
-                "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            NetNs.Result run = bypass.kernel().exec(TIMEOUT, java.toString(), "-cp", System.getProperty("java.class.path"),
                 "dev.bypass.query.nio.NioConnectQuery", bypass.ip() + ":" + PORTS[0], "40");
 
             assertTrue(run.ok(), () -> run + bypass.diagnostics());

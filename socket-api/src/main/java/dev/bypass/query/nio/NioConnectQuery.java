@@ -1,9 +1,48 @@
 package dev.bypass.query.nio;
 
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_ADDRESS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_FLAGS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_HEALTHY;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_LENGTH;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_LOAD_HINT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_PORT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ENTRY_RESOURCE_ID_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_CODE_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_LENGTH;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_PAGE_OUT_OF_RANGE;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_PROTOCOL_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_PUBLIC_ADDRESS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_PUBLIC_PORT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.ERROR_UNSUPPORTED_VERSION;
+import static dev.bypass.stack.query.ConnectQueryMessage.FLAGS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.HEADER_LENGTH;
+import static dev.bypass.stack.query.ConnectQueryMessage.NONCE_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.PAGE_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.PROTOCOL_TCP;
+import static dev.bypass.stack.query.ConnectQueryMessage.PROTOCOL_UDP;
+import static dev.bypass.stack.query.ConnectQueryMessage.QUERY_FIXED_LENGTH;
+import static dev.bypass.stack.query.ConnectQueryMessage.QUERY_PROTOCOL_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.QUERY_PUBLIC_ADDRESS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.QUERY_PUBLIC_PORT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_ENTRIES_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_ENTRY_COUNT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_PAGE_COUNT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_PROTOCOL_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_PUBLIC_ADDRESS_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_PUBLIC_PORT_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_TABLE_VERSION_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_TOTAL_ENTRIES_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.REPLY_TTL_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.TYPE_ERROR;
+import static dev.bypass.stack.query.ConnectQueryMessage.TYPE_OFFSET;
+import static dev.bypass.stack.query.ConnectQueryMessage.TYPE_QUERY;
+import static dev.bypass.stack.query.ConnectQueryMessage.TYPE_REPLY;
+import static dev.bypass.stack.query.ConnectQueryMessage.VERSION;
+import static dev.bypass.stack.query.ConnectQueryMessage.VERSION_OFFSET;
+
 import dev.bypass.query.BypassTupleTable;
 import dev.bypass.query.ConnectQueryClient.Outcome;
 import dev.bypass.query.QueryCounter;
-import dev.bypass.query.QueryCounters;
 import dev.bypass.query.Transport;
 import dev.bypass.query.TupleCandidates;
 import dev.bypass.query.TuplePolicy;
@@ -29,8 +68,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
-import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The connect query for ordinary JVM clients on kernel networking: asks a bypass host's query service
@@ -53,8 +92,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * query costs one round trip per page, at most {@code attempts * timeout} when the service is silent);
  * cache hits only take the lock briefly. IPv4 only.
  *
- * <p>The codec it shares with the stack reads and writes through Agrona buffers, so the JVM needs
- * {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED}, as every bypass process does.
+ * <p>Needs nothing of a bypass process's JVM flags: it reads and writes the protocol through a
+ * {@code ByteBuffer} (the layout's constants are {@link ConnectQueryMessage}'s), not through Agrona's
+ * buffers, which need {@code jdk.internal.misc} exported.
  */
 public final class NioConnectQuery implements AutoCloseable {
     /** What {@link #resolve} found: where to connect, the resource behind it (-1 on fallback), and why. */
@@ -71,14 +111,11 @@ public final class NioConnectQuery implements AutoCloseable {
     private final long maxTtlNs;
     private final TuplePolicy policy;
     private final LongSupplier clock;
-    private final QueryCounters counters;
+    private final Counters counters = new Counters();
     private final DatagramChannel channel;
     private final Selector selector;
-    private final ByteBuffer txBytes;
-    private final ByteBuffer rxBytes = ByteBuffer.allocateDirect(2048);
-    private final UnsafeBuffer tx;
-    private final UnsafeBuffer rx = new UnsafeBuffer(rxBytes);
-    private final ConnectQueryMessage message = new ConnectQueryMessage();
+    private final ByteBuffer tx;
+    private final ByteBuffer rx = ByteBuffer.allocateDirect(2048); // big-endian, as the protocol
     private final SecureRandom random = new SecureRandom();
     private final Map<Long, Cached> cache = new HashMap<>();
 
@@ -91,9 +128,7 @@ public final class NioConnectQuery implements AutoCloseable {
         this.maxTtlNs = b.maxTtl.toNanos();
         this.policy = b.policy;
         this.clock = b.clock;
-        this.counters = new QueryCounters("nio query client");
-        this.txBytes = ByteBuffer.allocateDirect(queryBytes);
-        this.tx = new UnsafeBuffer(txBytes);
+        this.tx = ByteBuffer.allocateDirect(queryBytes);
         this.channel = DatagramChannel.open();
         try {
             channel.bind(null);
@@ -261,8 +296,33 @@ public final class NioConnectQuery implements AutoCloseable {
         return list;
     }
 
-    public QueryCounters counters() {
+    /** The client's {@code query_client.*} counters; any thread may read them. */
+    public Counters counters() {
         return counters;
+    }
+
+    /** {@link QueryCounter} values of this client, in plain atomics (no Agrona: see the class comment). */
+    public static final class Counters {
+        private final AtomicLongArray values = new AtomicLongArray(QueryCounter.values().length);
+
+        void increment(QueryCounter c) {
+            values.incrementAndGet(c.ordinal());
+        }
+
+        public long get(QueryCounter c) {
+            return values.get(c.ordinal());
+        }
+
+        /** Non-zero counters as "label value" lines. */
+        public String dumpNonZero() {
+            StringBuilder sb = new StringBuilder();
+            for (QueryCounter c : QueryCounter.values()) {
+                if (get(c) != 0) {
+                    sb.append(c.label()).append(' ').append(get(c)).append('\n');
+                }
+            }
+            return sb.toString();
+        }
     }
 
     @Override
@@ -285,22 +345,20 @@ public final class NioConnectQuery implements AutoCloseable {
         int filled = 0;
         while (true) {
             long nonce = random.nextLong();
-            int n = message.wrapForWrite(tx, 0).writeQuery(nonce, page, address, port, transport.ipProtocol(), 0, 0,
-                queryBytes);
+            int n = writeQuery(tx, nonce, page, address, port, transport.ipProtocol(), queryBytes);
             boolean answered = false;
             for (int attempt = 0; attempt < attempts && !answered; attempt++) {
                 counters.increment(attempt == 0 ? QueryCounter.CLIENT_QUERIES : QueryCounter.CLIENT_RETRIES);
-                txBytes.clear().limit(n);
-                channel.send(txBytes, service);
+                tx.clear().limit(n);
+                channel.send(tx, service);
                 answered = awaitReply(nonce, page, address, port, transport, service);
             }
             if (!answered) {
                 return failed(now);
             }
-            ConnectQueryMessage m = message.wrap(rx, 0, rxBytes.limit());
-            if (m.type() == ConnectQueryMessage.TYPE_ERROR) {
+            if (u8(rx, TYPE_OFFSET) == TYPE_ERROR) {
                 counters.increment(QueryCounter.CLIENT_ERRORS_RECEIVED);
-                if (m.errorCode() == ConnectQueryMessage.ERROR_PAGE_OUT_OF_RANGE && ++restarts <= MAX_RESTARTS) {
+                if (u16(rx, ERROR_CODE_OFFSET) == ERROR_PAGE_OUT_OF_RANGE && ++restarts <= MAX_RESTARTS) {
                     counters.increment(QueryCounter.CLIENT_RESTARTS);
                     page = 0;
                     continue;
@@ -308,12 +366,15 @@ public final class NioConnectQuery implements AutoCloseable {
                 return failed(now);
             }
             counters.increment(QueryCounter.CLIENT_REPLIES_ACCEPTED);
+            long version = rx.getLong(REPLY_TABLE_VERSION_OFFSET);
+            int total = u16(rx, REPLY_TOTAL_ENTRIES_OFFSET);
+            int pages = u16(rx, REPLY_PAGE_COUNT_OFFSET);
+            int entries = u16(rx, REPLY_ENTRY_COUNT_OFFSET);
             if (page == 0) {
-                next = new Cached(m.replyTableVersion(), m.replyTotalEntries(), m.replyPageCount(),
-                    now + Math.min(TimeUnit.MILLISECONDS.toNanos(m.replyTtlMs()), maxTtlNs));
+                long ttlMs = rx.getInt(REPLY_TTL_OFFSET) & 0xFFFF_FFFFL;
+                next = new Cached(version, total, pages, now + Math.min(TimeUnit.MILLISECONDS.toNanos(ttlMs), maxTtlNs));
                 filled = 0;
-            } else if (m.replyTableVersion() != next.version || m.replyTotalEntries() != next.address.length
-                || m.replyPageCount() != next.pages) {
+            } else if (version != next.version || total != next.address.length || pages != next.pages) {
                 if (++restarts > MAX_RESTARTS) {
                     return failed(now);
                 }
@@ -321,16 +382,17 @@ public final class NioConnectQuery implements AutoCloseable {
                 page = 0;
                 continue;
             }
-            if (filled + m.replyEntryCount() > next.address.length) {
+            if (filled + entries > next.address.length) {
                 counters.increment(QueryCounter.CLIENT_DROP_MALFORMED);
                 return failed(now);
             }
-            for (int i = 0; i < m.replyEntryCount(); i++) {
-                if ((m.entryFlags(i) & ConnectQueryMessage.ENTRY_HEALTHY) != 0) {
-                    next.address[filled] = m.entryAddress(i);
-                    next.port[filled] = m.entryPort(i);
-                    next.resourceId[filled] = m.entryResourceId(i);
-                    next.loadHint[filled++] = m.entryLoadHint(i);
+            for (int i = 0; i < entries; i++) {
+                int at = REPLY_ENTRIES_OFFSET + i * ENTRY_LENGTH;
+                if ((u8(rx, at + ENTRY_FLAGS_OFFSET) & ENTRY_HEALTHY) != 0) {
+                    next.address[filled] = rx.getInt(at + ENTRY_ADDRESS_OFFSET);
+                    next.port[filled] = u16(rx, at + ENTRY_PORT_OFFSET);
+                    next.resourceId[filled] = u16(rx, at + ENTRY_RESOURCE_ID_OFFSET);
+                    next.loadHint[filled++] = u16(rx, at + ENTRY_LOAD_HINT_OFFSET);
                 }
             }
             if (++page == next.pages) {
@@ -351,8 +413,8 @@ public final class NioConnectQuery implements AutoCloseable {
                                InetSocketAddress service) throws IOException {
         long deadline = System.nanoTime() + timeoutNs;
         while (true) {
-            rxBytes.clear();
-            SocketAddress from = channel.receive(rxBytes);
+            rx.clear();
+            SocketAddress from = channel.receive(rx);
             if (from == null) {
                 long leftNs = deadline - System.nanoTime();
                 if (leftNs <= 0) {
@@ -362,33 +424,107 @@ public final class NioConnectQuery implements AutoCloseable {
                 selector.selectedKeys().clear();
                 continue;
             }
-            rxBytes.flip();
-            ConnectQueryMessage m = message.wrap(rx, 0, rxBytes.limit());
-            if (m.check() != QueryCheck.VALID) {
+            rx.flip();
+            if (check(rx) != QueryCheck.VALID) {
                 counters.increment(QueryCounter.CLIENT_DROP_MALFORMED);
                 continue;
             }
-            if (m.type() == ConnectQueryMessage.TYPE_QUERY) {
+            int type = u8(rx, TYPE_OFFSET);
+            if (type == TYPE_QUERY) {
                 counters.increment(QueryCounter.CLIENT_DROP_NOT_A_REPLY);
                 continue;
             }
-            if (m.nonce() != nonce) {
+            if (rx.getLong(NONCE_OFFSET) != nonce) {
                 counters.increment(QueryCounter.CLIENT_DROP_UNMATCHED);
                 continue;
             }
-            boolean reply = m.type() == ConnectQueryMessage.TYPE_REPLY;
+            boolean reply = type == TYPE_REPLY;
             boolean sameTuple = reply
-                ? m.replyPublicAddress() == address && m.replyPublicPort() == port
-                    && m.replyProtocol() == transport.ipProtocol()
-                : m.errorCode() == ConnectQueryMessage.ERROR_UNSUPPORTED_VERSION
-                    || (m.errorPublicAddress() == address && m.errorPublicPort() == port
-                        && m.errorProtocol() == transport.ipProtocol());
-            if (!service.equals(from) || !sameTuple || m.page() != page) {
+                ? rx.getInt(REPLY_PUBLIC_ADDRESS_OFFSET) == address && u16(rx, REPLY_PUBLIC_PORT_OFFSET) == port
+                    && u8(rx, REPLY_PROTOCOL_OFFSET) == transport.ipProtocol()
+                : u16(rx, ERROR_CODE_OFFSET) == ERROR_UNSUPPORTED_VERSION
+                    || (rx.getInt(ERROR_PUBLIC_ADDRESS_OFFSET) == address && u16(rx, ERROR_PUBLIC_PORT_OFFSET) == port
+                        && u8(rx, ERROR_PROTOCOL_OFFSET) == transport.ipProtocol());
+            if (!service.equals(from) || !sameTuple || u16(rx, PAGE_OFFSET) != page) {
                 counters.increment(QueryCounter.CLIENT_DROP_WRONG_SOURCE);
                 continue;
             }
             return true;
         }
+    }
+
+    // ------------------------------------------------------------------------------------ the codec over a ByteBuffer
+
+    /*
+     * ConnectQueryMessage's layout, read and written through a ByteBuffer: the offsets and codes are its
+     * compile-time constants, and check() follows ConnectQueryMessage.check rule for rule (the tests run both
+     * against the same service). Agrona's buffers need jdk.internal.misc exported to the class path; a plain
+     * JVM client should not, so this side of the protocol goes without them.
+     */
+
+    /** Writes a query of {@code length} bytes at the start of {@code b}; returns the length. */
+    static int writeQuery(ByteBuffer b, long nonce, int page, int address, int port, int protocol, int length) {
+        b.clear();
+        b.put(0, (byte) 'B').put(1, (byte) 'P').put(2, (byte) 'Q').put(VERSION_OFFSET, (byte) VERSION)
+            .put(TYPE_OFFSET, (byte) TYPE_QUERY).put(FLAGS_OFFSET, (byte) 0).putShort(PAGE_OFFSET, (short) page)
+            .putLong(NONCE_OFFSET, nonce).putInt(QUERY_PUBLIC_ADDRESS_OFFSET, address)
+            .putShort(QUERY_PUBLIC_PORT_OFFSET, (short) port).put(QUERY_PROTOCOL_OFFSET, (byte) protocol);
+        for (int i = QUERY_PROTOCOL_OFFSET + 1; i < length; i++) {
+            b.put(i, (byte) 0); // reserved, client tuple unknown (0), padding
+        }
+        return length;
+    }
+
+    /** {@link ConnectQueryMessage#check} over the datagram in {@code b} (position 0, limit its length). */
+    static QueryCheck check(ByteBuffer b) {
+        int length = b.limit();
+        if (length < HEADER_LENGTH) {
+            return QueryCheck.TRUNCATED;
+        }
+        if (u8(b, 0) != 'B' || u8(b, 1) != 'P' || u8(b, 2) != 'Q') {
+            return QueryCheck.BAD_MAGIC;
+        }
+        if (u8(b, VERSION_OFFSET) != VERSION) {
+            return QueryCheck.UNSUPPORTED_VERSION;
+        }
+        switch (u8(b, TYPE_OFFSET)) {
+            case TYPE_QUERY -> {
+                if (length < QUERY_FIXED_LENGTH) {
+                    return QueryCheck.TRUNCATED;
+                }
+                return knownProtocol(u8(b, QUERY_PROTOCOL_OFFSET)) ? QueryCheck.VALID : QueryCheck.BAD_PROTOCOL;
+            }
+            case TYPE_REPLY -> {
+                if (length < REPLY_ENTRIES_OFFSET) {
+                    return QueryCheck.TRUNCATED;
+                }
+                int entries = u16(b, REPLY_ENTRY_COUNT_OFFSET);
+                int pages = u16(b, REPLY_PAGE_COUNT_OFFSET);
+                if (REPLY_ENTRIES_OFFSET + entries * ENTRY_LENGTH > length || pages == 0 || u16(b, PAGE_OFFSET) >= pages
+                    || entries > u16(b, REPLY_TOTAL_ENTRIES_OFFSET)) {
+                    return QueryCheck.BAD_LENGTH;
+                }
+                return knownProtocol(u8(b, REPLY_PROTOCOL_OFFSET)) ? QueryCheck.VALID : QueryCheck.BAD_PROTOCOL;
+            }
+            case TYPE_ERROR -> {
+                return length < ERROR_LENGTH ? QueryCheck.TRUNCATED : QueryCheck.VALID;
+            }
+            default -> {
+                return QueryCheck.UNKNOWN_TYPE;
+            }
+        }
+    }
+
+    private static boolean knownProtocol(int protocol) {
+        return protocol == PROTOCOL_TCP || protocol == PROTOCOL_UDP;
+    }
+
+    private static int u8(ByteBuffer b, int at) {
+        return b.get(at) & 0xFF;
+    }
+
+    private static int u16(ByteBuffer b, int at) {
+        return b.getShort(at) & 0xFFFF;
     }
 
     // ------------------------------------------------------------------------------------ helpers

@@ -16,6 +16,7 @@ import dev.bypass.query.TuplePolicy;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -212,6 +213,48 @@ class NioConnectQueryTest {
                 perTuple.merge(r.resourceId(), 1, Integer::sum);
             }
             assertEquals(4, perTuple.size(), perTuple::toString);
+        }
+    }
+
+    @Test
+    void a_plain_jvm_without_bypass_flags_runs_the_library() throws Exception {
+        // Echo on the four "bypass tuples", for the command line's 16-byte check on each connection.
+        List<Thread> echoes = new ArrayList<>();
+        for (ServerSocketChannel s : servers) {
+            echoes.add(Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    while (true) {
+                        SocketChannel c = s.accept();
+                        Thread.ofPlatform().daemon(true).start(() -> {
+                            try (c) {
+                                ByteBuffer b = ByteBuffer.allocate(64);
+                                while (c.read(b) >= 0) {
+                                    b.flip();
+                                    c.write(b);
+                                    b.clear();
+                                }
+                            } catch (IOException e) {
+                                // the client closed
+                            }
+                        });
+                    }
+                } catch (IOException e) {
+                    // the server socket closed: done
+                }
+            }));
+        }
+        // No --add-exports: Agrona's buffers would fail at their first use without it.
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+            "dev.bypass.query.nio.NioConnectQuery", "127.0.0.1:" + publicAddress.getPort(), "8",
+            Integer.toString(servicePort())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("connections 8 echoed 8 per-port {"), out);
+        assertTrue(out.contains("query_client.queries 1;") && out.contains("query_client.cache_hits 7;"), out);
+        for (ServerSocketChannel s : servers) {
+            assertTrue(out.contains("=2") && out.contains(((InetSocketAddress) s.getLocalAddress()).getPort() + "=2"), out);
         }
     }
 }
