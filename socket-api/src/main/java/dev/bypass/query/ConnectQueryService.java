@@ -73,15 +73,12 @@ public final class ConnectQueryService implements UdpSocket.Handler, AutoCloseab
 
     @Override
     public void onReadable(UdpSocket s) {
-        // Loop on readable(), not on receive() >= 0: when the socket's ring wraps, a receive meets the ring's
-        // padding record first and returns -1 with a datagram still waiting behind it.
-        while (s.readable()) {
-            int n = s.receive(rx, 0, RECEIVE_BYTES);
-            if (n < 0) {
-                continue;
-            }
+        int n;
+        while ((n = s.receive(rx, 0, RECEIVE_BYTES)) >= 0) {
             int answer = responder.answer(rx, 0, n, s.lastSourceAddress(), s.lastSourcePort(), stack.nowNs(), tx, 0);
-            if (answer > 0 && !s.send(s.lastSourceAddress(), s.lastSourcePort(), tx, 0, answer)) {
+            // From the address the query was sent to: the public IP, which may be the public resource's second
+            // address; a client takes a reply only from where it asked.
+            if (answer > 0 && !s.reply(tx, 0, answer)) {
                 counters.increment(QueryCounter.SEND_FAILED);
             }
         }

@@ -37,12 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * In memory, in virtual time: a server of four resources (four stacks 198.18.0.11..14, the first also
- * answering connect queries for the public IP 198.18.0.11, from a hand-built {@link BypassTupleTable} —
+ * answering for the public IP 198.18.0.100 as its second address, and connect queries on it, from a
+ * hand-built {@link BypassTupleTable} —
  * the host branch builds these for real), a client stack 198.18.0.2 that queries, chooses and connects,
  * and a third stack 198.18.0.66 that plays a spoofer.
  */
 class ConnectQueryEndToEndTest {
-    static final String PUBLIC_IP = "198.18.0.11";
+    static final String PUBLIC_IP = "198.18.0.100";
     static final int PUBLIC = IpAddress.parse(PUBLIC_IP).v4();
     static final int PORT = 80;
     static final PublicTuple WEB = PublicTuple.tcp(PUBLIC_IP + ":" + PORT);
@@ -77,8 +78,12 @@ class ConnectQueryEndToEndTest {
                 if (k == 0 && pcap != null) {
                     nic = capture = new PcapDevice(nic, pcap, 1_700_000_000_000_000_000L);
                 }
-                servers[k] = new NetworkStack(StackConfig.builder().name("r" + k).address("198.18.0." + (11 + k) + "/24")
-                    .secretSeed(k + 1).build(), nic);
+                StackConfig.Builder config = StackConfig.builder().name("r" + k).address("198.18.0." + (11 + k) + "/24")
+                    .secretSeed(k + 1);
+                if (k == 0) {
+                    config.publicAddress(PUBLIC_IP); // replies must come from it: the client takes no other
+                }
+                servers[k] = new NetworkStack(config.build(), nic);
                 sim.add(servers[k]);
                 listeners[k] = servers[k].tcp().listen(PORT, 1024);
             }

@@ -76,7 +76,10 @@ public final class UdpSocket {
         reader.offset = offset;
         reader.max = maxLength;
         reader.length = -1;
-        queue.read(reader, 1);
+        if (queue.read(reader, 1) == 0 && queue.size() > 0) {
+            // The ring wrapped: the first read met its padding record; the datagram is right behind it.
+            queue.read(reader, 1);
+        }
         reader.destination = null;
         return reader.length;
     }

@@ -3,6 +3,7 @@ package dev.bypass.stack;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.addr.MacAddress;
@@ -54,6 +55,22 @@ class UdpReceiveTest {
         assertEquals(0, stack.counters().get(Counter.UDP_DROP_QUEUE_FULL));
         assertEquals(8 * 1024 - 8, socket.receive(new UnsafeBuffer(new byte[10_000]), 0, 10_000));
         assertFalse(socket.readable());
+    }
+
+    @Test
+    void every_queued_datagram_is_received_across_the_rings_wrap() {
+        // 1000-byte datagrams take 1016 bytes of ring: 64 KiB wraps with a padding record every 64 or so.
+        NetworkStack stack = stack(StackConfig.builder().udpReceiveQueueBytes(64 * 1024));
+        UdpSocket socket = stack.udp().open(5000);
+        UnsafeBuffer into = new UnsafeBuffer(new byte[2000]);
+        for (int i = 0; i < 300; i++) {
+            device.inject(frame(Packets.pattern(1000, i)));
+            stack.poll(0);
+            assertTrue(socket.readable());
+            assertEquals(1000, socket.receive(into, 0, into.capacity()), "datagram " + i + " (a padding record met)");
+            assertEquals(Packets.pattern(1000, i)[999], into.getByte(999));
+            assertFalse(socket.readable());
+        }
     }
 
     @Test
