@@ -1,14 +1,19 @@
 package dev.bypass.host;
 
+import dev.bypass.query.BypassTupleTable;
+import dev.bypass.query.ConnectQueryService;
+import dev.bypass.query.Transport;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.StackConfig;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpListener;
+import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.device.NetworkDevice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -198,6 +203,35 @@ public final class BypassHost implements AutoCloseable {
     /** Marks a resource up or down for new connections (the connect query stops offering it); its connections stay. */
     public void setHealthy(int resource, boolean healthy) {
         resources.get(resource).healthy = healthy;
+    }
+
+    /**
+     * The translation table for the TCP public tuples (public IP, {@code ports}): each with its bypass tuples,
+     * load hints and health now ({@link #bypassTuples}), as version {@code version}.
+     */
+    public BypassTupleTable tupleTable(long version, int... ports) {
+        BypassTupleTable.Builder b = BypassTupleTable.builder(version);
+        for (int port : ports) {
+            BypassTupleTable.PublicTuple publicTuple = new BypassTupleTable.PublicTuple(
+                new Endpoint(IpAddress.ofV4(publicAddress), port), Transport.TCP);
+            List<BypassTupleTable.Entry> entries = new ArrayList<>();
+            for (BypassTuple t : bypassTuples(port)) {
+                entries.add(new BypassTupleTable.Entry(new Endpoint(IpAddress.ofV4(t.address()), t.port()), t.resource(),
+                    t.loadHint(), t.healthy()));
+            }
+            b.put(publicTuple, entries);
+        }
+        return b.build();
+    }
+
+    /**
+     * Starts the connect query service on the public resource (on its poll thread), answering from
+     * {@code tables}: the control path publishes a new table there (e.g. {@link #tupleTable} every TTL) and
+     * the service reads it without locks.
+     */
+    public ConnectQueryService startConnectQuery(ConnectQueryService.Config config, AtomicReference<BypassTupleTable> tables) {
+        Resource r = publicResource();
+        return r.loop.call(() -> ConnectQueryService.start(r.stack, config, tables::get));
     }
 
     /** Stops every poll thread and closes the stacks and their devices. */
