@@ -4,12 +4,13 @@
 #
 # Brings the rig up (hw-test/rig.sh, two resources), starts `./bypass serve` on resource 0 under Epsilon GC
 # with a heap just above its start-up need (any steady-state allocation would exhaust it), runs the cases,
-# tears everything down, and prints one line per case and `N passed, N failed`. The stack as a client
-# (`get`, `send`) runs in a second process on resource 1.
+# tears everything down, and prints one line per case and `N passed, N failed`. bypass serves on two
+# resources (veths 0 and 1) and the public IP; the stack as a client (`get`, `send`) runs in a second
+# process on resource 2.
 #
 # usage: hw-test/interop.sh [--prefix P] [--heap SIZE] [--bulk SIZE] [--keep-logs DIR]
 #   --prefix P      rig name prefix (default bpi; interfaces P{d,p}N, namespaces P-dut and P-peer)
-#   --heap SIZE     the serving JVM's whole heap under Epsilon GC (default 64m)
+#   --heap SIZE     the serving JVM's whole heap under Epsilon GC (default 80m)
 #   --bulk SIZE     bytes of the nc and send cases (default 1g: 1 GiB)
 #   --keep-logs DIR keep the logs and the capture there
 # Exit: 0 all passed, 1 a case failed, 2 cannot run (not root, missing tools, no DPDK shim).
@@ -17,7 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PREFIX=bpi
-HEAP=64m
+HEAP=80m
 BULK=1g
 KEEP=""
 while [ $# -gt 0 ]; do
@@ -87,14 +88,14 @@ if [ -z "${BYPASS_CLASSPATH:-}" ]; then # else the caller (the test suite) built
     "$ROOT/bypass" build >/dev/null 2>&1 || { "$ROOT/bypass" build; cannot "the build failed"; }
 fi
 [ -f "$ROOT/native/target/libbypass_dpdk.so" ] || cannot "the DPDK shim native/target/libbypass_dpdk.so was not built"
-"$ROOT/hw-test/rig.sh" up --prefix "$PREFIX" --resources 2 --env-file "$WORK/rig.env" >"$WORK/rig.log" 2>&1 \
+"$ROOT/hw-test/rig.sh" up --prefix "$PREFIX" --resources 3 --env-file "$WORK/rig.env" >"$WORK/rig.log" 2>&1 \
     || { cat "$WORK/rig.log" >&2; cannot "rig.sh up failed"; }
 # shellcheck disable=SC1091
 . "$WORK/rig.env"
 ip netns add "$HOST" || cannot "cannot create namespace $HOST"
 ip -n "$HOST" link set lo up
 SERVER="$BYPASS_RIG_DUT_IP_0"
-CLIENT_PEER="$BYPASS_RIG_PEER_IP_1"
+CLIENT_PEER="$BYPASS_RIG_PEER_IP_2"
 BULK_BYTES=$(python3 -c "
 import sys; t=sys.argv[1].lower(); m={'k':1<<10,'m':1<<20,'g':1<<30}
 print(int(float(t[:-1])*m[t[-1]]) if t[-1] in m else int(t))" "$BULK")
@@ -115,6 +116,12 @@ address = "$SERVER/$BYPASS_RIG_PREFIX_LEN"
 mac = "$BYPASS_RIG_DUT_MAC_0"
 exception-tap = "${PREFIX}k0"
 exception-netns = "$HOST"
+
+[resource.r1]
+driver = "dpdk"
+af-packet = "$BYPASS_RIG_DUT_IF_1"
+address = "$BYPASS_RIG_DUT_IP_1/$BYPASS_RIG_PREFIX_LEN"
+mac = "$BYPASS_RIG_DUT_MAC_1"
 EOF
 cat >"$WORK/client.conf" <<EOF
 [stack]
@@ -124,11 +131,11 @@ counters-file = "none"
 [eal]
 file-prefix = "$PREFIX-client"
 
-[resource.r1]
+[resource.r2]
 driver = "dpdk"
-af-packet = "$BYPASS_RIG_DUT_IF_1"
-address = "$BYPASS_RIG_DUT_IP_1/$BYPASS_RIG_PREFIX_LEN"
-mac = "$BYPASS_RIG_DUT_MAC_1"
+af-packet = "$BYPASS_RIG_DUT_IF_2"
+address = "$BYPASS_RIG_DUT_IP_2/$BYPASS_RIG_PREFIX_LEN"
+mac = "$BYPASS_RIG_DUT_MAC_2"
 EOF
 
 EPSILON="-XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms$HEAP -Xmx$HEAP -XX:+AlwaysPreTouch"
@@ -199,6 +206,14 @@ want=$(bytes_of 1048576)
 got=$(in_peer bash -c "set -o pipefail; curl -sS --fail --max-time 30 http://$BYPASS_RIG_PUBLIC_IP/bytes/1048576 | sha256sum" \
     2>&1 | cut -d' ' -f1) || true
 result curl-public-ip "$(ok [ "$got" = "$want" ])" "http://$BYPASS_RIG_PUBLIC_IP/ (the public tuple): sha256 ${got:0:16}..."
+
+# 3c. The kernel-side client library: a plain JVM in the peer asks the connect query on the public IP and
+#     opens 40 connections straight to the bypass tuples, round-robin: 20 on each resource.
+in_peer "$ROOT/bypass" query "$BYPASS_RIG_PUBLIC_IP:80" --connections 40 >"$WORK/query.log" 2>&1 || true
+on0=$(awk -v t="$SERVER:80" '$1 == t {print $2}' "$WORK/query.log")
+on1=$(awk -v t="$BYPASS_RIG_DUT_IP_1:80" '$1 == t {print $2}' "$WORK/query.log")
+result nio-connect-query "$(ok [ "${on0:-0}" = 20 ] && [ "${on1:-0}" = 20 ])" \
+    "40 connections via $BYPASS_RIG_PUBLIC_IP:80: ${on0:-0} on $SERVER, ${on1:-0} on $BYPASS_RIG_DUT_IP_1"
 
 # 4. 100 curls at once, each 64 KiB, each checked.
 want=$(bytes_of 65536)

@@ -48,7 +48,14 @@ public record BypassConfig(String name, int publicIp, Path countersFile, Service
      * answers pings itself.
      */
     public record Services(boolean http, int httpPort, boolean tcpEcho, int tcpEchoPort, boolean discard,
-                           int discardPort, boolean udpEcho, int udpEchoPort) {
+                           int discardPort, boolean udpEcho, int udpEchoPort, boolean connectQuery, int connectQueryPort,
+                           long connectQueryTtlMs) {
+        /** The services of the foundation, with the connect query on at its default port and TTL. */
+        public Services(boolean http, int httpPort, boolean tcpEcho, int tcpEchoPort, boolean discard, int discardPort,
+                        boolean udpEcho, int udpEchoPort) {
+            this(http, httpPort, tcpEcho, tcpEchoPort, discard, discardPort, udpEcho, udpEchoPort, true, 7483, 2000);
+        }
+
         /** "http :80, tcp echo :7, ..." or "none". */
         public String describe() {
             StringBuilder sb = new StringBuilder();

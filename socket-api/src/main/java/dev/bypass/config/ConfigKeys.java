@@ -81,6 +81,12 @@ public final class ConfigKeys {
     public static final ConfigKey DISCARD_PORT = servicePort("discard-port", 9);
     public static final ConfigKey UDP_ECHO = service("udp-echo", "true", "UDP echo (RFC 862)");
     public static final ConfigKey UDP_ECHO_PORT = servicePort("udp-echo-port", 7);
+    public static final ConfigKey CONNECT_QUERY = service("connect-query", "true",
+        "the connect query service on the public IP (README, The connect query protocol): which bypass tuples serve "
+            + "each TCP service's public tuple, from the resources' live state (only with [stack] public-ip)");
+    public static final ConfigKey CONNECT_QUERY_PORT = servicePort("connect-query-port", 7483);
+    public static final ConfigKey CONNECT_QUERY_TTL = key(SERVICES, "connect-query-ttl", ValueType.integer(100, 3_600_000),
+        "2000", "how long clients may keep an answer, in milliseconds; the table is rebuilt twice per TTL", null);
 
     // ---------------------------------------------------------------------------------- [resource.NAME]
     public static final ConfigKey DRIVER = resource("driver", ValueType.string(

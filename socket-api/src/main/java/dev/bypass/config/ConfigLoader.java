@@ -322,7 +322,9 @@ public final class ConfigLoader {
         return new BypassConfig.Services(get(sv, ConfigKeys.HTTP, true), port(ConfigKeys.HTTP_PORT, 80),
             get(sv, ConfigKeys.TCP_ECHO, true), port(ConfigKeys.TCP_ECHO_PORT, 7),
             get(sv, ConfigKeys.DISCARD, true), port(ConfigKeys.DISCARD_PORT, 9),
-            get(sv, ConfigKeys.UDP_ECHO, true), port(ConfigKeys.UDP_ECHO_PORT, 7));
+            get(sv, ConfigKeys.UDP_ECHO, true), port(ConfigKeys.UDP_ECHO_PORT, 7),
+            get(sv, ConfigKeys.CONNECT_QUERY, true), port(ConfigKeys.CONNECT_QUERY_PORT, 7483),
+            get(sv, ConfigKeys.CONNECT_QUERY_TTL, 2000L));
     }
 
     private int port(ConfigKey key, int fallback) {

@@ -30,9 +30,12 @@ public final class Serving implements AutoCloseable {
                                    DiscardServer discard, UdpEchoServer udpEcho) {
     }
 
-    private Serving(HostRuntime runtime, List<ResourceServices> services) {
+    private final ConnectQueryPublisher query;
+
+    private Serving(HostRuntime runtime, List<ResourceServices> services, ConnectQueryPublisher query) {
         this.runtime = runtime;
         this.services = services;
+        this.query = query;
     }
 
     /** Opens the resources and starts the services on each. */
@@ -78,7 +81,8 @@ public final class Serving implements AutoCloseable {
                 }
                 all.add(rs);
             }
-            return new Serving(runtime, List.copyOf(all));
+            ConnectQueryPublisher query = ConnectQueryPublisher.start(runtime, config);
+            return new Serving(runtime, List.copyOf(all), query);
         } catch (HostRuntime.StartException | RuntimeException | Error e) {
             runtime.close();
             throw e;
@@ -115,6 +119,9 @@ public final class Serving implements AutoCloseable {
             }
         }
         sb.append("  services: icmp echo (by the stack), ").append(c.services().describe()).append('\n');
+        if (query != null) {
+            sb.append("  connect query: on ").append(query.where()).append('\n');
+        }
         sb.append("  counters: ").append(runtime.countersFilePath() == null ? "none (counters-file = \"none\")"
             : runtime.countersFilePath() + "  (./bypass stat --file " + runtime.countersFilePath() + ")").append('\n');
         for (String w : c.warnings()) {
@@ -126,7 +133,15 @@ public final class Serving implements AutoCloseable {
     /** Stops the services, the poll threads and the NICs; the counters keep their last values. */
     @Override
     public void close() {
+        if (query != null) {
+            query.close();
+        }
         runtime.close();
+    }
+
+    /** The connect query service and its table publisher, or null when there is none (no public IP, or off). */
+    public ConnectQueryPublisher connectQuery() {
+        return query;
     }
 
     /** The non-zero counters of every resource, for the summary at the end. */

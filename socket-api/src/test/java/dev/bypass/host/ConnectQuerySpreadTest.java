@@ -134,22 +134,28 @@ class ConnectQuerySpreadTest {
 
     /** Opens {@code n} connections through the query clients (alternating), waiting for all to be established. */
     private void openConnections(int n, List<List<TcpConnection>> connections, int already) throws Exception {
-        AtomicLong requested = new AtomicLong();
-        for (int i = 0; i < n; i++) {
-            int k = i % CLIENTS;
-            PollLoop loop = clientLoops.get(k);
-            ConnectQueryClient queries = queryClients.get(k);
-            List<TcpConnection> mine = connections.get(k);
-            loop.execute(() -> queries.resolve(host.publicAddress(), PORT, Transport.TCP, 0,
-                (pa, pp, address, port, resource, outcome) -> {
-                    if (outcome == ConnectQueryClient.Outcome.FALLBACK) {
-                        fallbacks.incrementAndGet();
+        int batch = 250; // resolutions per task: the loops' task queues stay short under a busy build
+        for (int done = 0; done < n; done += batch * CLIENTS) {
+            for (int k = 0; k < CLIENTS; k++) {
+                int count = Math.min(batch, (n - done + CLIENTS - 1 - k) / CLIENTS);
+                if (count <= 0) {
+                    continue;
+                }
+                PollLoop loop = clientLoops.get(k);
+                ConnectQueryClient queries = queryClients.get(k);
+                List<TcpConnection> mine = connections.get(k);
+                loop.call(() -> {
+                    for (int i = 0; i < count; i++) {
+                        queries.resolve(host.publicAddress(), PORT, Transport.TCP, 0,
+                            (pa, pp, address, port, resource, outcome) -> {
+                                if (outcome == ConnectQueryClient.Outcome.FALLBACK) {
+                                    fallbacks.incrementAndGet();
+                                }
+                                mine.add(loop.stack().tcp().connect(address, port, 0));
+                            });
                     }
-                    mine.add(loop.stack().tcp().connect(address, port, 0));
-                }));
-            requested.incrementAndGet();
-            if (i % 500 == 499) {
-                Thread.sleep(20); // let the task queues drain (1024 tasks each)
+                    return null;
+                });
             }
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
