@@ -27,7 +27,7 @@ public final class BypassSelectionKey {
     final AtomicInteger queued = new AtomicInteger();
     // selecting thread only
     int readyOps;
-    long examinedInSelect;
+    long reportedInSelect;
     boolean inSelectedSet;
 
     BypassSelectionKey(BypassSelector selector, Selectable channel, int index, int interestOps, Object attachment) {

@@ -67,7 +67,6 @@ public final class BypassSelector implements AutoCloseable {
         int index = keys.add(Placeholder.KEY);
         BypassSelectionKey k = new BypassSelectionKey(this, channel, index, ops, attachment);
         keys.replace(index, Placeholder.KEY, k);
-        k.signal(); // look at it once: it may be ready already
         return k;
     }
 
@@ -198,15 +197,17 @@ public final class BypassSelector implements AutoCloseable {
     }
 
     private void examine(BypassSelectionKey k) {
-        if (!k.isValid() || k.examinedInSelect == selectNumber) {
+        // A key found ready is reported once per select; one found idle is looked at again if signalled again (the
+        // signal may have come after the first look).
+        if (!k.isValid() || k.reportedInSelect == selectNumber) {
             return;
         }
-        k.examinedInSelect = selectNumber;
         keysExamined++;
         int ops = k.readyNow();
         if (ops == 0) {
             return;
         }
+        k.reportedInSelect = selectNumber;
         k.readyOps = ops;
         updated++;
         if (nextRecheckCount == nextRecheck.length) {

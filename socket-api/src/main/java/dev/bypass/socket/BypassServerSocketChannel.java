@@ -266,7 +266,9 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         ListenSlot s = slot;
         if (s != null) {
             s.key = k;
-            k.signal();
+        }
+        if (readyOpsNow() != 0) {
+            k.signal(); // ready already: from now on the poll thread signals changes
         }
         return k;
     }

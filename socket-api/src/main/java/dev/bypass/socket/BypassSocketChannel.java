@@ -610,7 +610,9 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         ConnectionSlot s = slot;
         if (s != null) {
             s.key = k;
-            k.signal();
+        }
+        if (readyOpsNow() != 0) {
+            k.signal(); // ready already: from now on the poll thread signals changes
         }
         return k;
     }
