@@ -29,6 +29,7 @@ public final class BypassSockets implements AutoCloseable {
     final SocketBridge[] bridges;
     final SlotTable<ConnectionSlot> connections;
     final SlotTable<ListenSlot> listeners;
+    final SlotTable<DatagramSlot> datagrams;
     private volatile ResourceChooser chooser = ResourceChooser.FIRST;
     private final java.util.concurrent.atomic.AtomicLong commandRingFullWaits = new java.util.concurrent.atomic.AtomicLong();
 
@@ -39,6 +40,7 @@ public final class BypassSockets implements AutoCloseable {
         }
         this.connections = new SlotTable<>(maxSockets, "socket");
         this.listeners = new SlotTable<>(Math.max(64, maxSockets >> 6), "server socket");
+        this.datagrams = new SlotTable<>(Math.max(64, maxSockets >> 6), "datagram socket");
         this.bridges = new SocketBridge[resources.size()];
         for (int i = 0; i < bridges.length; i++) {
             ResourceSet.Resource r = resources.resource(i);
@@ -81,6 +83,11 @@ public final class BypassSockets implements AutoCloseable {
     /** A new, unbound server socket channel, blocking. */
     public BypassServerSocketChannel openServerSocketChannel() {
         return new BypassServerSocketChannel(this);
+    }
+
+    /** A new, unbound UDP channel, blocking. */
+    public BypassDatagramChannel openDatagramChannel() {
+        return new BypassDatagramChannel(this);
     }
 
     public BypassSelector openSelector() {

@@ -35,6 +35,12 @@ final class Commands {
     /** The accept ring has room again: take more connections from the listener. */
     static final int ACCEPT_RESUME = 8;
 
+    /** UDP: a: port. Answered through the datagram slot. */
+    static final int UDP_BIND = 9;
+    static final int UDP_CLOSE = 10;
+    /** UDP: the send ring has datagrams (deduplicated by the slot's doorbell flag). */
+    static final int UDP_DOORBELL = 11;
+
     static final int OPTION_NODELAY = 1;
     static final int OPTION_KEEPALIVE = 2;
 

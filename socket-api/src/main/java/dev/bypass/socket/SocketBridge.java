@@ -69,7 +69,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         if (closed) {
             return 0;
         }
-        int read = commands.read(this, COMMAND_LIMIT);
+        int read = commands.read(this, COMMAND_LIMIT) + retryUdp();
         int n = activeCount;
         for (int i = 0; i < n; i++) {
             ConnectionSlot s = active[i];
@@ -142,6 +142,15 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
                     acceptFrom(l.handles[index]);
                 }
             }
+            case Commands.UDP_BIND -> udpBind(sockets.datagrams.get(id), a);
+            case Commands.UDP_CLOSE -> udpClose(sockets.datagrams.get(id));
+            case Commands.UDP_DOORBELL -> {
+                DatagramSlot u = sockets.datagrams.get(id);
+                if (u != null) {
+                    u.doorbell.set(0);
+                    udpSend(u);
+                }
+            }
             default -> throw new IllegalStateException("unknown socket command " + type + " on resource " + index);
         }
     }
@@ -212,6 +221,126 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         if (w != null) {
             LockSupport.unpark(w);
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------- UDP
+
+    private final org.agrona.concurrent.UnsafeBuffer datagram =
+        new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(65536));
+    private DatagramSlot[] udpRetry = new DatagramSlot[16];
+    private int udpRetryCount;
+
+    private void udpBind(DatagramSlot d, int port) {
+        if (d == null) {
+            return;
+        }
+        try {
+            dev.bypass.stack.UdpSocket socket = stack.udp().open(port);
+            d.sockets[index] = socket;
+            d.port = socket.port();
+            socket.handler(sock -> udpReceive(d, sock));
+        } catch (RuntimeException e) {
+            d.failure = e.getMessage() + " (resource " + index + ")";
+        }
+        d.pending.decrementAndGet();
+        Thread w = d.waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private void udpClose(DatagramSlot d) {
+        if (d == null) {
+            return;
+        }
+        if (d.sockets[index] != null) {
+            d.sockets[index].close();
+            d.sockets[index] = null;
+        }
+        d.pending.decrementAndGet();
+        Thread w = d.waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Datagrams from the stack's socket queue into the channel's receive ring; a full ring drops (and counts). */
+    private void udpReceive(DatagramSlot d, dev.bypass.stack.UdpSocket socket) {
+        int n;
+        boolean any = false;
+        while ((n = socket.receive(datagram, DatagramSlot.META, datagram.capacity() - DatagramSlot.META)) >= 0) {
+            datagram.putInt(0, socket.lastSourceAddress());
+            datagram.putInt(4, socket.lastSourcePort());
+            if (!d.receive.write(DatagramSlot.MESSAGE, datagram, 0, n + DatagramSlot.META)) {
+                d.receiveRingDrops.incrementAndGet();
+            } else {
+                any = true;
+            }
+        }
+        if (any) {
+            VarHandle.fullFence();
+            Thread r = d.readWaiter;
+            if (r != null) {
+                LockSupport.unpark(r);
+                unparks.lazySet(unparks.get() + 1);
+            }
+        }
+    }
+
+    /** The send ring's datagrams out through this resource's socket; one the stack cannot send now waits. */
+    private void udpSend(DatagramSlot d) {
+        dev.bypass.stack.UdpSocket socket = d.sockets[index];
+        if (socket == null) {
+            return;
+        }
+        udpSocket = socket;
+        udpBlocked = false;
+        d.send.controlledRead(udpSender);
+        udpSocket = null;
+        if (udpBlocked && !d.active) {
+            d.active = true;
+            if (udpRetryCount == udpRetry.length) {
+                udpRetry = Arrays.copyOf(udpRetry, udpRetryCount * 2);
+            }
+            udpRetry[udpRetryCount++] = d;
+        }
+        VarHandle.fullFence();
+        Thread w = d.writeWaiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private dev.bypass.stack.UdpSocket udpSocket;
+    private boolean udpBlocked;
+    private final org.agrona.concurrent.ControlledMessageHandler udpSender = (type, buffer, offset, length) -> {
+        if (!udpSocket.send(buffer.getInt(offset), buffer.getInt(offset + 4), buffer, offset + DatagramSlot.META,
+            length - DatagramSlot.META)) {
+            udpBlocked = true;
+            return org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+        }
+        return org.agrona.concurrent.ControlledMessageHandler.Action.CONTINUE;
+    };
+
+    private DatagramSlot[] udpRetrySpare = new DatagramSlot[16];
+
+    /** Sends again for the UDP sockets whose last send the stack refused (no frame free). */
+    private int retryUdp() {
+        int n = udpRetryCount;
+        if (n == 0) {
+            return 0;
+        }
+        DatagramSlot[] list = udpRetry;
+        udpRetry = udpRetrySpare.length >= list.length ? udpRetrySpare : new DatagramSlot[list.length];
+        udpRetrySpare = list;
+        udpRetryCount = 0;
+        for (int i = 0; i < n; i++) {
+            DatagramSlot d = list[i];
+            list[i] = null;
+            d.active = false;
+            udpSend(d);
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------------------------------ accepts
