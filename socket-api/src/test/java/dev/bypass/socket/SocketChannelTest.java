@@ -225,6 +225,30 @@ class SocketChannelTest {
     }
 
     @Test
+    void so_linger_0_resets_and_the_peer_reads_the_reset() throws Exception {
+        BypassServerSocketChannel listener = hosts.server.openServerSocketChannel().bind(7);
+        BypassSocketChannel client = hosts.client.openSocketChannel();
+        client.connect(SERVER);
+        BypassSocketChannel accepted = listener.accept();
+        client.write(ByteBuffer.wrap("before the reset".getBytes()));
+        ByteBuffer in = ByteBuffer.allocate(16);
+        while (in.hasRemaining()) {
+            accepted.read(in);
+        }
+        client.setOption(StandardSocketOptions.SO_LINGER, 0).close();
+        java.net.SocketException e = assertThrows(java.net.SocketException.class, () -> {
+            while (accepted.read(ByteBuffer.allocate(16)) >= 0) {
+                Thread.onSpinWait();
+            }
+        });
+        assertEquals("connection reset by peer (" + client.localEndpoint() + ")", e.getMessage());
+        e = assertThrows(java.net.SocketException.class, () -> accepted.write(ByteBuffer.allocate(1)));
+        assertEquals("connection reset by peer (" + client.localEndpoint() + ")", e.getMessage());
+        accepted.close();
+        listener.close();
+    }
+
+    @Test
     void connect_to_a_silent_address_times_out() throws Exception {
         BypassSocketChannel c = hosts.client.openSocketChannel();
         java.net.SocketTimeoutException e = assertThrows(java.net.SocketTimeoutException.class,
