@@ -50,6 +50,32 @@ public class RingBenchmark extends BenchmarkDefaults {
         return taker.id;
     }
 
+    /**
+     * Two threads: the bytes a connection's writer hands to the poll thread, 64 at a time, across cores. An
+     * operation that finds the ring full (writer) or empty (reader) counts too: read the writer's time as the
+     * cost of a handoff when the reader keeps up.
+     */
+    @org.openjdk.jmh.annotations.State(org.openjdk.jmh.annotations.Scope.Group)
+    public static class Shared {
+        final SpscByteRing ring = SpscByteRing.allocate(64 * 1024);
+    }
+
+    /** Producer side of the two-thread handoff: 64 bytes in (0 when the ring is full). */
+    @Benchmark
+    @org.openjdk.jmh.annotations.Group("handoff64")
+    @org.openjdk.jmh.annotations.GroupThreads(1)
+    public int handoffWrite(Shared shared) {
+        return shared.ring.write(message, 0, 64);
+    }
+
+    /** Consumer side: up to 64 bytes out (0 when the ring is empty). */
+    @Benchmark
+    @org.openjdk.jmh.annotations.Group("handoff64")
+    @org.openjdk.jmh.annotations.GroupThreads(1)
+    public int handoffRead(Shared shared) {
+        return shared.ring.read(into, 0, 64);
+    }
+
     private static final class Taker implements MessageHandler {
         int id;
 
