@@ -24,10 +24,22 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  */
 public final class PollLoop implements AutoCloseable {
     private static final DutyCycleHook NO_HOOK = (nowNs, work) -> 0;
+    private static final java.lang.invoke.VarHandle EXTRA_HOOKS;
+
+    static {
+        try {
+            EXTRA_HOOKS = java.lang.invoke.MethodHandles.lookup().findVarHandle(PollLoop.class, "extraHooks",
+                DutyCycleHook[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final NetworkStack stack;
     private final DutyCycleHook hook;
     private final ManyToOneConcurrentArrayQueue<Runnable> tasks = new ManyToOneConcurrentArrayQueue<>(1024);
+    /** Hooks added after start (the socket API's bridge): copied on add, read once per duty cycle. */
+    private volatile DutyCycleHook[] extraHooks = new DutyCycleHook[0];
     private final AgentRunner runner;
     private volatile Thread thread;
 
@@ -71,6 +83,21 @@ public final class PollLoop implements AutoCloseable {
 
     public NetworkStack stack() {
         return stack;
+    }
+
+    /**
+     * Adds {@code hook} to run after each duty cycle from now on (after the start hook's; {@link
+     * DutyCycleHook#onStart} is not called). Any thread; control path (the array of hooks is copied).
+     */
+    public void addDutyCycleHook(DutyCycleHook hook) {
+        java.util.Objects.requireNonNull(hook, "hook");
+        DutyCycleHook[] old;
+        DutyCycleHook[] hooks;
+        do {
+            old = extraHooks;
+            hooks = java.util.Arrays.copyOf(old, old.length + 1);
+            hooks[old.length] = hook;
+        } while (!EXTRA_HOOKS.compareAndSet(this, old, hooks));
     }
 
     /** Runs {@code task} on the poll thread at its next duty cycle. */
@@ -159,7 +186,11 @@ public final class PollLoop implements AutoCloseable {
                 work++;
             }
             work += stack.poll(nowNs);
-            return work + hook.afterDutyCycle(nowNs, work);
+            int more = hook.afterDutyCycle(nowNs, work);
+            for (DutyCycleHook extra : extraHooks) {
+                more += extra.afterDutyCycle(nowNs, work);
+            }
+            return work + more;
         }
 
         @Override

@@ -1,0 +1,186 @@
+package dev.bypass.socket;
+
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+
+/**
+ * The ring-handoff socket API over a {@link ResourceSet}: opens channels and selectors, and runs one
+ * {@link SocketBridge} on each resource's poll thread. Build one per resource set (each bridge drains its
+ * resource's command ring).
+ *
+ * <pre>{@code
+ * BypassSockets sockets = BypassSockets.open(ResourceSet.single(stack, loop));
+ * BypassServerSocketChannel server = sockets.openServerSocketChannel().bind(7);
+ * BypassSocketChannel c = server.accept();               // blocks, like java.nio's
+ * }</pre>
+ *
+ * <p>Threads: every method, any thread.
+ */
+public final class BypassSockets implements AutoCloseable {
+    /** Default send and receive ring of a connection (SO_SNDBUF, SO_RCVBUF). */
+    public static final int DEFAULT_RING_BYTES = 64 * 1024;
+    /** Default most connections and listening sockets open at once (ids in the slot tables). */
+    public static final int DEFAULT_MAX_SOCKETS = 1 << 17;
+    /** Default most keys registered with one selector. */
+    public static final int DEFAULT_MAX_KEYS = 1 << 17;
+
+    final ResourceSet resources;
+    final SocketBridge[] bridges;
+    final SlotTable<ConnectionSlot> connections;
+    final SlotTable<ListenSlot> listeners;
+    final SlotTable<DatagramSlot> datagrams;
+    private volatile ResourceChooser chooser = ResourceChooser.FIRST;
+    private final java.util.concurrent.atomic.AtomicLong commandRingFullWaits = new java.util.concurrent.atomic.AtomicLong();
+
+    private BypassSockets(ResourceSet resources, int maxSockets) {
+        this.resources = Objects.requireNonNull(resources, "resources");
+        if (resources.size() < 1 || resources.size() > 32) {
+            throw new IllegalArgumentException("a resource set holds 1..32 resources, got " + resources.size());
+        }
+        this.connections = new SlotTable<>(maxSockets, "socket");
+        this.listeners = new SlotTable<>(Math.max(64, maxSockets >> 6), "server socket");
+        this.datagrams = new SlotTable<>(Math.max(64, maxSockets >> 6), "datagram socket");
+        this.bridges = new SocketBridge[resources.size()];
+        for (int i = 0; i < bridges.length; i++) {
+            ResourceSet.Resource r = resources.resource(i);
+            if (r.index() != i) {
+                throw new IllegalArgumentException("resource " + i + " says its index is " + r.index());
+            }
+            bridges[i] = new SocketBridge(this, r);
+            r.loop().addDutyCycleHook(bridges[i]);
+        }
+    }
+
+    /** The socket API over {@code resources}, with room for {@link #DEFAULT_MAX_SOCKETS} sockets. */
+    public static BypassSockets open(ResourceSet resources) {
+        return new BypassSockets(resources, DEFAULT_MAX_SOCKETS);
+    }
+
+    public static BypassSockets open(ResourceSet resources, int maxSockets) {
+        return new BypassSockets(resources, maxSockets);
+    }
+
+    public ResourceSet resources() {
+        return resources;
+    }
+
+    /** Sets how connecting sockets pick their resource (default {@link ResourceChooser#FIRST}). */
+    public BypassSockets chooser(ResourceChooser chooser) {
+        this.chooser = Objects.requireNonNull(chooser, "chooser");
+        return this;
+    }
+
+    ResourceChooser chooser() {
+        return chooser;
+    }
+
+    /** A new, unconnected socket channel, blocking. */
+    public BypassSocketChannel openSocketChannel() {
+        return new BypassSocketChannel(this);
+    }
+
+    /** A new, unbound server socket channel, blocking. */
+    public BypassServerSocketChannel openServerSocketChannel() {
+        return new BypassServerSocketChannel(this);
+    }
+
+    /** A new, unbound UDP channel, blocking. */
+    public BypassDatagramChannel openDatagramChannel() {
+        return new BypassDatagramChannel(this);
+    }
+
+    public BypassSelector openSelector() {
+        return new BypassSelector(DEFAULT_MAX_KEYS);
+    }
+
+    /** A selector with room for {@code maxKeys} registrations. */
+    public BypassSelector openSelector(int maxKeys) {
+        return new BypassSelector(maxKeys);
+    }
+
+    /** Threads the poll threads unparked (at most one per waiting thread per duty cycle). */
+    public long unparks() {
+        long n = 0;
+        for (SocketBridge b : bridges) {
+            n += b.unparks.get();
+        }
+        return n;
+    }
+
+    /** Keys the poll threads put into selectors' ready rings. */
+    public long selectorSignals() {
+        long n = 0;
+        for (SocketBridge b : bridges) {
+            n += b.selectorSignals.get();
+        }
+        return n;
+    }
+
+    /** Commands the poll threads read from the command rings. */
+    public long commandsRead() {
+        long n = 0;
+        for (SocketBridge b : bridges) {
+            n += b.commandsRead.get();
+        }
+        return n;
+    }
+
+    /** Connection turns the bridges served (active connections summed over duty cycles). */
+    public long connectionsServed() {
+        long n = 0;
+        for (SocketBridge b : bridges) {
+            n += b.slotsServed.get();
+        }
+        return n;
+    }
+
+    /** Times a command waited because a command ring was full. */
+    public long commandRingFullWaits() {
+        return commandRingFullWaits.get();
+    }
+
+    /** Open connections (ids in use). */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /**
+     * Writes a command into resource {@code resource}'s ring; waits while the ring is full (back-pressure, the
+     * command is never dropped).
+     */
+    void command(int resource, int type, int id, int a, int b, int c, int d) {
+        ManyToOneRingBuffer ring = resources.resource(resource).commandRing();
+        int waits = 0;
+        int claim;
+        while ((claim = ring.tryClaim(type, Commands.LENGTH)) < 0) {
+            if (resources.resource(resource).loop().onPollThread()) {
+                throw new IllegalStateException("command ring of resource " + resource + " is full and the caller is"
+                    + " its own poll thread: use the socket API from application threads");
+            }
+            if (waits++ == 0) {
+                commandRingFullWaits.incrementAndGet();
+            }
+            if (waits < 100) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(10_000);
+            }
+        }
+        var buffer = ring.buffer();
+        buffer.putInt(claim + Commands.ID_OFFSET, id);
+        buffer.putInt(claim + Commands.A_OFFSET, a);
+        buffer.putInt(claim + Commands.B_OFFSET, b);
+        buffer.putInt(claim + Commands.C_OFFSET, c);
+        buffer.putInt(claim + Commands.D_OFFSET, d);
+        ring.commit(claim);
+    }
+
+    /** Detaches the bridges (their poll loops stay up); sockets still open stop moving data. */
+    @Override
+    public void close() {
+        for (SocketBridge b : bridges) {
+            b.close();
+        }
+    }
+}

@@ -1,0 +1,575 @@
+package dev.bypass.socket;
+
+import dev.bypass.host.PollLoop;
+import dev.bypass.stack.NetworkStack;
+import dev.bypass.stack.TcpConnection;
+import dev.bypass.stack.TcpListener;
+import dev.bypass.stack.TcpState;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+
+/**
+ * The poll-thread side of the socket API on one resource, run after every duty cycle of its {@link PollLoop}:
+ *
+ * <ol>
+ *   <li>drain the command ring (connect, close, listen, doorbells...);</li>
+ *   <li>serve the active connections: send ring to {@link TcpConnection#write}, {@link TcpConnection#read} to
+ *       the receive ring while it has room (a full ring stops the reading, so TCP's window closes: flow
+ *       control end to end), state changes;</li>
+ *   <li>tell whoever waits: unpark blocked readers and writers and signal selectors, once per socket per
+ *       cycle however many events it had (wakeups batched, and counted).</li>
+ * </ol>
+ *
+ * <p>A connection is active only when something happened to it: a TCP handler callback, a command or a
+ * doorbell put it on the active list. A cycle costs O(active connections), never O(open ones).
+ */
+final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
+    /** Commands drained per cycle at most, so a flood of commands cannot starve the stack. */
+    private static final int COMMAND_LIMIT = 1024;
+
+    private final BypassSockets sockets;
+    private final int index;
+    private final NetworkStack stack;
+    private final ManyToOneRingBuffer commands;
+    private ConnectionSlot[] active = new ConnectionSlot[256];
+    private int activeCount;
+    private ConnectionSlot[] notifySlots = new ConnectionSlot[256];
+    private int notifySlotCount;
+    private ListenSlot.Handle[] notifyListens = new ListenSlot.Handle[16];
+    private int notifyListenCount;
+    private volatile boolean closed;
+
+    final AtomicLong commandsRead = new AtomicLong();
+    final AtomicLong unparks = new AtomicLong();
+    final AtomicLong selectorSignals = new AtomicLong();
+    final AtomicLong slotsServed = new AtomicLong();
+
+    SocketBridge(BypassSockets sockets, ResourceSet.Resource resource) {
+        this.sockets = sockets;
+        this.index = resource.index();
+        this.stack = resource.stack();
+        this.commands = resource.commandRing();
+    }
+
+    int index() {
+        return index;
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    @Override
+    public int afterDutyCycle(long nowNs, int work) {
+        if (closed) {
+            return 0;
+        }
+        int read = commands.read(this, COMMAND_LIMIT) + retryUdp();
+        int n = activeCount;
+        for (int i = 0; i < n; i++) {
+            ConnectionSlot s = active[i];
+            active[i] = null;
+            s.active = false;
+            serve(s);
+        }
+        // Connections activated while serving (a re-check) wait for the next cycle.
+        int later = activeCount - n;
+        System.arraycopy(active, n, active, 0, later);
+        Arrays.fill(active, later, activeCount, null);
+        activeCount = later;
+        int told = notifySlotCount + notifyListenCount;
+        if (told > 0) {
+            wakeAll();
+        }
+        if (read > 0) {
+            commandsRead.lazySet(commandsRead.get() + read);
+        }
+        if (n > 0) {
+            slotsServed.lazySet(slotsServed.get() + n);
+        }
+        return read + n + told;
+    }
+
+    // ------------------------------------------------------------------------------------------ commands
+
+    @Override
+    public void onMessage(int type, MutableDirectBuffer buffer, int offset, int length) {
+        int id = buffer.getInt(offset + Commands.ID_OFFSET);
+        int a = buffer.getInt(offset + Commands.A_OFFSET);
+        int b = buffer.getInt(offset + Commands.B_OFFSET);
+        int c = buffer.getInt(offset + Commands.C_OFFSET);
+        int d = buffer.getInt(offset + Commands.D_OFFSET);
+        switch (type) {
+            case Commands.CONNECT -> connect(sockets.connections.get(id), a, b, c, d);
+            case Commands.DOORBELL -> {
+                ConnectionSlot s = sockets.connections.get(id);
+                if (s != null) {
+                    s.doorbell.set(0); // before serving: a write from now on rings again
+                    activate(s);
+                }
+            }
+            case Commands.CLOSE -> {
+                ConnectionSlot s = sockets.connections.get(id);
+                if (s != null) {
+                    s.appClosed = true;
+                    s.lingerSeconds = a;
+                    activate(s);
+                }
+            }
+            case Commands.SHUTDOWN_OUTPUT -> {
+                ConnectionSlot s = sockets.connections.get(id);
+                if (s != null) {
+                    s.shutdownRequested = true;
+                    activate(s);
+                }
+            }
+            case Commands.SET_OPTION -> {
+                ConnectionSlot s = sockets.connections.get(id);
+                if (s != null && s.connection != null) {
+                    applyOption(s.connection, a, b);
+                }
+            }
+            case Commands.LISTEN -> listen(sockets.listeners.get(id), a, b);
+            case Commands.UNLISTEN -> unlisten(sockets.listeners.get(id));
+            case Commands.ACCEPT_RESUME -> {
+                ListenSlot l = sockets.listeners.get(id);
+                if (l != null && l.handles[index] != null) {
+                    acceptFrom(l.handles[index]);
+                }
+            }
+            case Commands.UDP_BIND -> udpBind(sockets.datagrams.get(id), a);
+            case Commands.UDP_CLOSE -> udpClose(sockets.datagrams.get(id));
+            case Commands.UDP_DOORBELL -> {
+                DatagramSlot u = sockets.datagrams.get(id);
+                if (u != null) {
+                    u.doorbell.set(0);
+                    udpSend(u);
+                }
+            }
+            default -> throw new IllegalStateException("unknown socket command " + type + " on resource " + index);
+        }
+    }
+
+    private static void applyOption(TcpConnection c, int option, int value) {
+        switch (option) {
+            case Commands.OPTION_NODELAY -> c.noDelay(value != 0);
+            case Commands.OPTION_KEEPALIVE -> c.keepAlive(value != 0);
+            default -> throw new IllegalStateException("unknown socket option " + option);
+        }
+    }
+
+    private void connect(ConnectionSlot s, int address, int port, int localPort, int flags) {
+        if (s == null) {
+            return;
+        }
+        s.bridge = this;
+        TcpConnection c;
+        try {
+            c = stack.tcp().connect(address, port, localPort);
+        } catch (RuntimeException e) {
+            s.failure = e.getMessage();
+            s.state = ConnectionSlot.CLOSED;
+            s.eof = true;
+            queueNotify(s);
+            return;
+        }
+        s.connection = c;
+        c.noDelay((flags & 1) != 0);
+        if ((flags & 2) != 0) {
+            c.keepAlive(true);
+        }
+        c.handler(s);
+    }
+
+    private void listen(ListenSlot l, int port, int backlog) {
+        if (l == null) {
+            return;
+        }
+        try {
+            TcpListener listener = stack.tcp().listen(port, backlog, l.options);
+            ListenSlot.Handle h = new ListenSlot.Handle(l, this);
+            l.listeners[index] = listener;
+            l.handles[index] = h;
+            l.port = listener.port();
+            listener.handler(h);
+        } catch (RuntimeException e) {
+            l.failure = e.getMessage() + " (resource " + index + ")";
+        }
+        answer(l);
+    }
+
+    private void unlisten(ListenSlot l) {
+        if (l == null) {
+            return;
+        }
+        TcpListener listener = l.listeners[index];
+        if (listener != null) {
+            listener.close(); // connections not yet taken are reset
+            l.listeners[index] = null;
+        }
+        answer(l);
+    }
+
+    private static void answer(ListenSlot l) {
+        l.pending.decrementAndGet();
+        Thread w = l.waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- UDP
+
+    private final org.agrona.concurrent.UnsafeBuffer datagram =
+        new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(65536));
+    private DatagramSlot[] udpRetry = new DatagramSlot[16];
+    private int udpRetryCount;
+
+    private void udpBind(DatagramSlot d, int port) {
+        if (d == null) {
+            return;
+        }
+        try {
+            dev.bypass.stack.UdpSocket socket = stack.udp().open(port);
+            d.sockets[index] = socket;
+            d.port = socket.port();
+            socket.handler(sock -> udpReceive(d, sock));
+        } catch (RuntimeException e) {
+            d.failure = e.getMessage() + " (resource " + index + ")";
+        }
+        d.pending.decrementAndGet();
+        Thread w = d.waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private void udpClose(DatagramSlot d) {
+        if (d == null) {
+            return;
+        }
+        if (d.sockets[index] != null) {
+            d.sockets[index].close();
+            d.sockets[index] = null;
+        }
+        d.pending.decrementAndGet();
+        Thread w = d.waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** Datagrams from the stack's socket queue into the channel's receive ring; a full ring drops (and counts). */
+    private void udpReceive(DatagramSlot d, dev.bypass.stack.UdpSocket socket) {
+        int n;
+        boolean any = false;
+        while ((n = socket.receive(datagram, DatagramSlot.META, datagram.capacity() - DatagramSlot.META)) >= 0) {
+            datagram.putInt(0, socket.lastSourceAddress());
+            datagram.putInt(4, socket.lastSourcePort());
+            if (!d.receive.write(DatagramSlot.MESSAGE, datagram, 0, n + DatagramSlot.META)) {
+                d.receiveRingDrops.incrementAndGet();
+            } else {
+                any = true;
+            }
+        }
+        if (any) {
+            VarHandle.fullFence();
+            Thread r = d.readWaiter;
+            if (r != null) {
+                LockSupport.unpark(r);
+                unparks.lazySet(unparks.get() + 1);
+            }
+        }
+    }
+
+    /** The send ring's datagrams out through this resource's socket; one the stack cannot send now waits. */
+    private void udpSend(DatagramSlot d) {
+        dev.bypass.stack.UdpSocket socket = d.sockets[index];
+        if (socket == null) {
+            return;
+        }
+        udpSocket = socket;
+        udpBlocked = false;
+        d.send.controlledRead(udpSender);
+        udpSocket = null;
+        if (udpBlocked && !d.active) {
+            d.active = true;
+            if (udpRetryCount == udpRetry.length) {
+                udpRetry = Arrays.copyOf(udpRetry, udpRetryCount * 2);
+            }
+            udpRetry[udpRetryCount++] = d;
+        }
+        VarHandle.fullFence();
+        Thread w = d.writeWaiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    private dev.bypass.stack.UdpSocket udpSocket;
+    private boolean udpBlocked;
+    private final org.agrona.concurrent.ControlledMessageHandler udpSender = (type, buffer, offset, length) -> {
+        if (!udpSocket.send(buffer.getInt(offset), buffer.getInt(offset + 4), buffer, offset + DatagramSlot.META,
+            length - DatagramSlot.META)) {
+            udpBlocked = true;
+            return org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
+        }
+        return org.agrona.concurrent.ControlledMessageHandler.Action.CONTINUE;
+    };
+
+    private DatagramSlot[] udpRetrySpare = new DatagramSlot[16];
+
+    /** Sends again for the UDP sockets whose last send the stack refused (no frame free). */
+    private int retryUdp() {
+        int n = udpRetryCount;
+        if (n == 0) {
+            return 0;
+        }
+        DatagramSlot[] list = udpRetry;
+        udpRetry = udpRetrySpare.length >= list.length ? udpRetrySpare : new DatagramSlot[list.length];
+        udpRetrySpare = list;
+        udpRetryCount = 0;
+        for (int i = 0; i < n; i++) {
+            DatagramSlot d = list[i];
+            list[i] = null;
+            d.active = false;
+            udpSend(d);
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------------------------------ accepts
+
+    /** Hands the listener's established connections to the accept ring while it has room. */
+    void acceptFrom(ListenSlot.Handle h) {
+        ListenSlot l = h.slot;
+        TcpListener listener = l.listeners[index];
+        if (listener == null || listener.isClosed()) {
+            return;
+        }
+        int handed = 0;
+        while (listener.pending() > 0) {
+            int claim = l.acceptRing.tryClaim(ListenSlot.ACCEPT_MESSAGE, 4);
+            if (claim < 0) {
+                // Full: the connections wait in the listener (its backlog then holds further SYNs off). The
+                // accepting thread sees the mark and asks for more; try once more in case it already looked.
+                markStalled(l);
+                claim = l.acceptRing.tryClaim(ListenSlot.ACCEPT_MESSAGE, 4);
+                if (claim < 0) {
+                    break;
+                }
+            }
+            TcpConnection c = listener.accept();
+            ConnectionSlot s = new ConnectionSlot(l.sendRingBytes, l.receiveRingBytes);
+            s.bridge = this;
+            s.resource = index;
+            s.connection = c;
+            s.remote = c.remoteEndpoint();
+            s.local = c.localEndpoint();
+            s.state = ConnectionSlot.CONNECTED;
+            int id;
+            try {
+                id = sockets.connections.add(s);
+            } catch (IllegalStateException full) {
+                l.acceptRing.abort(claim);
+                c.abort();
+                continue;
+            }
+            s.id = id;
+            c.handler(s);
+            l.acceptRing.buffer().putInt(claim, id);
+            l.acceptRing.commit(claim);
+            handed++;
+        }
+        if (handed > 0 && !h.notifyQueued) {
+            h.notifyQueued = true;
+            if (notifyListenCount == notifyListens.length) {
+                notifyListens = Arrays.copyOf(notifyListens, notifyListenCount * 2);
+            }
+            notifyListens[notifyListenCount++] = h;
+        }
+    }
+
+    private void markStalled(ListenSlot l) {
+        int bit = 1 << (index & 31);
+        int old;
+        do {
+            old = l.stalledMask.get();
+        } while ((old & bit) == 0 && !l.stalledMask.compareAndSet(old, old | bit));
+    }
+
+    // -------------------------------------------------------------------------------------- connections
+
+    void activate(ConnectionSlot s) {
+        if (!s.active) {
+            s.active = true;
+            if (activeCount == active.length) {
+                active = Arrays.copyOf(active, activeCount * 2);
+            }
+            active[activeCount++] = s;
+        }
+    }
+
+    private void queueNotify(ConnectionSlot s) {
+        if (!s.notifyQueued) {
+            s.notifyQueued = true;
+            if (notifySlotCount == notifySlots.length) {
+                notifySlots = Arrays.copyOf(notifySlots, notifySlotCount * 2);
+            }
+            notifySlots[notifySlotCount++] = s;
+        }
+    }
+
+    /** One connection's turn: bytes both ways, half-close, close, state; then tell its waiters. */
+    private void serve(ConnectionSlot s) {
+        TcpConnection c = s.connection;
+        if (c == null) {
+            if (s.appClosed) {
+                release(s); // an open that failed, now closed
+            }
+            return;
+        }
+        boolean changed = s.stateChanged;
+        s.stateChanged = false;
+        TcpState state = c.state();
+
+        // TCP to the receive ring, while it has room. A full ring leaves the bytes in TCP, whose window closes.
+        if (!s.eof && !s.appClosed) {
+            while (true) {
+                int room = s.receive.producerContiguous();
+                if (room == 0) {
+                    if (c.readableBytes() > 0) {
+                        s.receiveStalled = true;
+                        VarHandle.fullFence();
+                        if (s.receive.free() > 0) {
+                            activate(s); // the reader made room meanwhile: look again next cycle
+                        }
+                    }
+                    break;
+                }
+                int n = c.read(s.receive.buffer(), s.receive.producerIndex(), room);
+                if (n > 0) {
+                    s.receive.commitWrite(n);
+                    changed = true;
+                    continue;
+                }
+                if (n < 0) {
+                    s.error = c.error();
+                    s.eof = true;
+                    changed = true;
+                }
+                break;
+            }
+        }
+
+        // The send ring to TCP, as its buffer allows; what it does not take waits for onWritable.
+        if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) {
+            if (!s.shutdownDone) {
+                int available;
+                while ((available = s.send.consumerContiguous()) > 0) {
+                    int n = c.write(s.send.buffer(), s.send.consumerIndex(), available);
+                    if (n > 0) {
+                        s.send.commitRead(n);
+                        changed = true;
+                    }
+                    if (n < available) {
+                        break;
+                    }
+                }
+                if (s.shutdownRequested && s.send.readable() == 0) {
+                    c.shutdownOutput();
+                    s.shutdownDone = true;
+                }
+            }
+        } else if (state == TcpState.CLOSED && s.send.readable() > 0) {
+            s.send.commitRead(s.send.consumerContiguous()); // nobody will take them: let a blocked writer see the end
+            activate(s);
+            changed = true;
+        }
+
+        if (state == TcpState.CLOSED && s.state != ConnectionSlot.CLOSED) {
+            s.error = c.error();
+            s.state = ConnectionSlot.CLOSED;
+            changed = true;
+        }
+
+        if (s.appClosed) {
+            if (s.lingerSeconds == 0) {
+                c.handler(null);
+                c.abort(); // SO_LINGER 0: reset now, queued data dropped
+                release(s);
+            } else if (state == TcpState.CLOSED || s.send.readable() == 0 || !state.isSynchronized()) {
+                c.handler(null);
+                c.close();
+                release(s);
+            }
+            return;
+        }
+        if (changed) {
+            queueNotify(s);
+        }
+    }
+
+    private void release(ConnectionSlot s) {
+        s.connection = null;
+        sockets.connections.remove(s.id, s);
+        s.released = true;
+        queueNotify(s);
+    }
+
+    // ------------------------------------------------------------------------------------------- wakeups
+
+    /** Unparks each waiting thread and signals each selector once for this cycle's events. */
+    private void wakeAll() {
+        // The rings' counters were stored with release semantics; the waiters' fields are read after them.
+        VarHandle.fullFence();
+        long woken = 0;
+        long signalled = 0;
+        for (int i = 0; i < notifySlotCount; i++) {
+            ConnectionSlot s = notifySlots[i];
+            notifySlots[i] = null;
+            s.notifyQueued = false;
+            Thread r = s.readWaiter;
+            if (r != null) {
+                LockSupport.unpark(r);
+                woken++;
+            }
+            Thread w = s.writeWaiter;
+            if (w != null && w != r) {
+                LockSupport.unpark(w);
+                woken++;
+            }
+            BypassSelectionKey k = s.key;
+            if (k != null && k.signal()) {
+                signalled++;
+            }
+        }
+        notifySlotCount = 0;
+        for (int i = 0; i < notifyListenCount; i++) {
+            ListenSlot.Handle h = notifyListens[i];
+            notifyListens[i] = null;
+            h.notifyQueued = false;
+            Thread w = h.slot.waiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+                woken++;
+            }
+            BypassSelectionKey k = h.slot.key;
+            if (k != null && k.signal()) {
+                signalled++;
+            }
+        }
+        notifyListenCount = 0;
+        if (woken > 0) {
+            unparks.lazySet(unparks.get() + woken);
+        }
+        if (signalled > 0) {
+            selectorSignals.lazySet(selectorSignals.get() + signalled);
+        }
+    }
+}
