@@ -93,6 +93,11 @@ class ConnectQuerySpreadTest {
         }
         int total = 10_000;
         openConnections(total, connections, CLIENTS);
+        // Established at the client means the handshake's last ACK left: the servers accept when it arrives.
+        long acceptDeadline = System.nanoTime() + 10_000_000_000L;
+        while (sum(accepted) < total && System.nanoTime() < acceptDeadline) {
+            Thread.sleep(10);
+        }
         int[] counts = new int[SERVERS];
         for (int i = 0; i < SERVERS; i++) {
             counts[i] = accepted.get(i);
@@ -120,6 +125,14 @@ class ConnectQuerySpreadTest {
             long established = clientLoops.get(k).call(() -> mine.stream().filter(c -> c.state() == TcpState.ESTABLISHED).count());
             assertEquals(mine.size(), established, "client " + k + ": connections disturbed");
         }
+    }
+
+    private static int sum(AtomicIntegerArray a) {
+        int n = 0;
+        for (int i = 0; i < a.length(); i++) {
+            n += a.get(i);
+        }
+        return n;
     }
 
     private int resourceOf(TcpConnection c) {
