@@ -3,6 +3,7 @@ package dev.bypass.host;
 import dev.bypass.query.BypassTupleTable;
 import dev.bypass.query.ConnectQueryService;
 import dev.bypass.query.Transport;
+import dev.bypass.socket.ResourceSet;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.StackConfig;
 import dev.bypass.stack.TcpConnection;
@@ -125,6 +126,7 @@ public final class BypassHost implements AutoCloseable {
     private final int publicAddress;
     private final int publicResource;
     private final List<Resource> resources;
+    private ResourceSet resourceSet;
 
     private BypassHost(int publicAddress, int publicResource, List<Resource> resources) {
         this.publicAddress = publicAddress;
@@ -232,6 +234,33 @@ public final class BypassHost implements AutoCloseable {
     public ConnectQueryService startConnectQuery(ConnectQueryService.Config config, AtomicReference<BypassTupleTable> tables) {
         Resource r = publicResource();
         return r.loop.call(() -> ConnectQueryService.start(r.stack, config, tables::get));
+    }
+
+    /**
+     * The host's resources for the ring socket API ({@code BypassSockets.open(host.resourceSet())}): a server
+     * socket then listens on every resource (the bypass tuples and, on the public resource, the public tuple),
+     * and a connecting socket opens on the resource its chooser picks. Made once; every call returns it.
+     */
+    public synchronized ResourceSet resourceSet() {
+        if (resourceSet == null) {
+            List<ResourceSet.Resource> list = new ArrayList<>();
+            for (Resource r : resources) {
+                list.add(ResourceSet.resource(r.id, r.stack, r.loop, ResourceSet.DEFAULT_COMMAND_RING_BYTES));
+            }
+            List<ResourceSet.Resource> fixed = List.copyOf(list);
+            resourceSet = new ResourceSet() {
+                @Override
+                public int size() {
+                    return fixed.size();
+                }
+
+                @Override
+                public ResourceSet.Resource resource(int index) {
+                    return fixed.get(index);
+                }
+            };
+        }
+        return resourceSet;
     }
 
     /** Stops every poll thread and closes the stacks and their devices. */
