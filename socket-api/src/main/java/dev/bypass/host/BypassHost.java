@@ -2,13 +2,11 @@ package dev.bypass.host;
 
 import dev.bypass.query.BypassTupleTable;
 import dev.bypass.query.ConnectQueryService;
-import dev.bypass.query.Transport;
 import dev.bypass.socket.ResourceSet;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.StackConfig;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpListener;
-import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
 import dev.bypass.stack.device.NetworkDevice;
 import java.util.ArrayList;
@@ -212,18 +210,20 @@ public final class BypassHost implements AutoCloseable {
      * load hints and health now ({@link #bypassTuples}), as version {@code version}.
      */
     public BypassTupleTable tupleTable(long version, int... ports) {
-        BypassTupleTable.Builder b = BypassTupleTable.builder(version);
-        for (int port : ports) {
-            BypassTupleTable.PublicTuple publicTuple = new BypassTupleTable.PublicTuple(
-                new Endpoint(IpAddress.ofV4(publicAddress), port), Transport.TCP);
-            List<BypassTupleTable.Entry> entries = new ArrayList<>();
-            for (BypassTuple t : bypassTuples(port)) {
-                entries.add(new BypassTupleTable.Entry(new Endpoint(IpAddress.ofV4(t.address()), t.port()), t.resource(),
-                    t.loadHint(), t.healthy()));
-            }
-            b.put(publicTuple, entries);
+        int n = resources.size();
+        int[] addresses = new int[n];
+        int[] loads = new int[n];
+        boolean[] healthy = new boolean[n];
+        for (Resource r : resources) {
+            addresses[r.id] = r.privateAddress;
+            loads[r.id] = r.loop.call(() -> r.stack.tcp().connectionCount());
+            healthy[r.id] = r.healthy();
         }
-        return b.build();
+        List<Integer> tcpPorts = new ArrayList<>();
+        for (int port : ports) {
+            tcpPorts.add(port);
+        }
+        return BypassTupleTable.ofResources(version, publicAddress, tcpPorts, addresses, loads, healthy);
     }
 
     /**

@@ -3,8 +3,6 @@ package dev.bypass.host;
 import dev.bypass.config.BypassConfig;
 import dev.bypass.query.BypassTupleTable;
 import dev.bypass.query.ConnectQueryService;
-import dev.bypass.query.Transport;
-import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +30,7 @@ public final class ConnectQueryPublisher implements AutoCloseable {
     private final boolean[] publishedHealthy;
     private final int[] load;
     private final boolean[] healthy;
+    private final int[] addresses;
     private long version;
 
     private ConnectQueryPublisher(HostRuntime runtime, BypassConfig config, HostRuntime.Resource home) {
@@ -43,6 +42,10 @@ public final class ConnectQueryPublisher implements AutoCloseable {
         this.publishedHealthy = new boolean[n];
         this.load = new int[n];
         this.healthy = new boolean[n];
+        this.addresses = new int[n];
+        for (int i = 0; i < n; i++) {
+            addresses[i] = runtime.resources().get(i).config().stack().address();
+        }
         publish();
         BypassConfig.Services s = config.services();
         this.service = home.loop().call(() -> ConnectQueryService.start(home.stack(), new ConnectQueryService.Config(
@@ -96,7 +99,7 @@ public final class ConnectQueryPublisher implements AutoCloseable {
         boolean changed = version == 0;
         for (int i = 0; i < load.length; i++) {
             HostRuntime.Resource r = runtime.resources().get(i);
-            load[i] = Math.min(0xFFFF, r.stack().tcp().connectionCount());
+            load[i] = r.stack().tcp().connectionCount();
             healthy[i] = r.stack().device().linkUp();
             int moved = Math.abs(load[i] - publishedLoad[i]);
             if (healthy[i] != publishedHealthy[i] || (moved > 8 && moved > publishedLoad[i] / 8)) {
@@ -117,19 +120,7 @@ public final class ConnectQueryPublisher implements AutoCloseable {
         if (s.discard()) {
             ports.add(s.discardPort());
         }
-        BypassTupleTable.Builder b = BypassTupleTable.builder(++version);
-        for (int port : ports) {
-            BypassTupleTable.PublicTuple publicTuple = new BypassTupleTable.PublicTuple(
-                new Endpoint(IpAddress.ofV4(config.publicIp()), port), Transport.TCP);
-            List<BypassTupleTable.Entry> entries = new ArrayList<>();
-            for (int i = 0; i < load.length; i++) {
-                HostRuntime.Resource r = runtime.resources().get(i);
-                entries.add(new BypassTupleTable.Entry(new Endpoint(IpAddress.ofV4(r.config().stack().address()), port), i,
-                    load[i], healthy[i]));
-            }
-            b.put(publicTuple, entries);
-        }
-        table.set(b.build());
+        table.set(BypassTupleTable.ofResources(++version, config.publicIp(), ports, addresses, load, healthy));
         System.arraycopy(load, 0, publishedLoad, 0, load.length);
         System.arraycopy(healthy, 0, publishedHealthy, 0, healthy.length);
     }

@@ -1,5 +1,6 @@
 package dev.bypass.host;
 
+import dev.bypass.nic.driver.SetupCommand;
 import dev.bypass.nic.tap.ExceptionPathPump;
 import dev.bypass.nic.tap.TapConfig;
 import dev.bypass.nic.tap.TapDevice;
@@ -7,10 +8,7 @@ import dev.bypass.stack.ExceptionPath;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.addr.MacAddress;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A resource's exception path to this host's kernel ({@code exception-tap} in the configuration): a TAP
@@ -18,8 +16,6 @@ import java.util.concurrent.TimeUnit;
  * claim as if it owned the NIC, and a pump thread between it and the stack ({@link ExceptionPath}).
  */
 final class KernelExceptionPath {
-    private static final long IP_TIMEOUT_SECONDS = 10;
-
     private KernelExceptionPath() {
     }
 
@@ -49,19 +45,6 @@ final class KernelExceptionPath {
     }
 
     private static void ip(List<String> options, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("ip"));
-        command.addAll(options);
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(IP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("exception path: " + String.join(" ", command) + " did not finish");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("exception path: " + String.join(" ", command) + " failed (exit " + p.exitValue() + "): "
-                + out);
-        }
+        SetupCommand.ip("exception path", options, args);
     }
 }

@@ -1,6 +1,7 @@
 package dev.bypass.query;
 
 import dev.bypass.stack.addr.Endpoint;
+import dev.bypass.stack.addr.IpAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -139,6 +140,26 @@ public final class BypassTupleTable {
 
     public static Builder builder(long version) {
         return new Builder(version);
+    }
+
+    /**
+     * The table of a host whose resource {@code k} has address {@code addresses[k]}: for each TCP port, the
+     * public tuple (public address, port) maps to one bypass tuple per resource (its address, the port), with
+     * resource id {@code k}, load hint {@code loads[k]} (capped at 65,535) and health {@code healthy[k]}.
+     */
+    public static BypassTupleTable ofResources(long version, int publicAddress, List<Integer> tcpPorts, int[] addresses,
+                                               int[] loads, boolean[] healthy) {
+        Builder b = builder(version);
+        for (int port : tcpPorts) {
+            PublicTuple publicTuple = new PublicTuple(new Endpoint(IpAddress.ofV4(publicAddress), port), Transport.TCP);
+            List<Entry> list = new ArrayList<>(addresses.length);
+            for (int k = 0; k < addresses.length; k++) {
+                list.add(new Entry(new Endpoint(IpAddress.ofV4(addresses[k]), port), k, Math.min(loads[k], 0xFFFF),
+                    healthy[k]));
+            }
+            b.put(publicTuple, list);
+        }
+        return b.build();
     }
 
     public long version() {

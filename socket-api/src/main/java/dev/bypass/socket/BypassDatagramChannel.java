@@ -57,36 +57,13 @@ public final class BypassDatagramChannel implements java.nio.channels.Channel {
         int n = sockets.resources.size();
         DatagramSlot d = new DatagramSlot(n, DEFAULT_RING_BYTES, DEFAULT_RING_BYTES);
         d.id = sockets.datagrams.add(d);
-        int chosen = port;
-        for (int r = 0; r < n; r++) {
-            d.pending.set(1);
-            sockets.command(r, Commands.UDP_BIND, d.id, chosen, 0, 0, 0);
-            await(d);
-            if (d.failure != null) {
-                String why = d.failure;
-                for (int done = 0; done < r; done++) {
-                    d.pending.set(1);
-                    sockets.command(done, Commands.UDP_CLOSE, d.id, 0, 0, 0, 0);
-                    await(d);
-                }
-                sockets.datagrams.remove(d.id, d);
-                throw new BindException("UDP port " + chosen + " is in use: " + why);
-            }
-            chosen = d.port;
+        String refused = d.bindOnEveryResource(sockets, Commands.UDP_BIND, Commands.UDP_CLOSE, port, 0);
+        if (refused != null) {
+            sockets.datagrams.remove(d.id, d);
+            throw new BindException("UDP port " + (d.port != 0 ? d.port : port) + " is in use: " + refused);
         }
         slot = d;
         return this;
-    }
-
-    private static void await(DatagramSlot d) {
-        d.waiter = Thread.currentThread();
-        try {
-            while (d.pending.get() > 0) {
-                LockSupport.parkNanos(d, 1_000_000L);
-            }
-        } finally {
-            d.waiter = null;
-        }
     }
 
     public int localPort() {
@@ -211,11 +188,7 @@ public final class BypassDatagramChannel implements java.nio.channels.Channel {
         if (r != null) {
             LockSupport.unpark(r);
         }
-        for (int i = 0; i < sockets.resources.size(); i++) {
-            d.pending.set(1);
-            sockets.command(i, Commands.UDP_CLOSE, d.id, 0, 0, 0, 0);
-            await(d);
-        }
+        d.askEveryResource(sockets, Commands.UDP_CLOSE);
         sockets.datagrams.remove(d.id, d);
     }
 

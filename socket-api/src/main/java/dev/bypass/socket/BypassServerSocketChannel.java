@@ -88,36 +88,13 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         ListenSlot s = new ListenSlot(n, backlog * n, sendRingBytes, receiveRingBytes, options);
         s.id = sockets.listeners.add(s);
         s.key = key;
-        int chosen = port;
-        for (int r = 0; r < n; r++) {
-            s.pending.set(1);
-            sockets.command(r, Commands.LISTEN, s.id, chosen, backlog, 0, 0);
-            awaitAnswer(s);
-            if (s.failure != null) {
-                String why = s.failure;
-                for (int done = 0; done < r; done++) {
-                    s.pending.set(1);
-                    sockets.command(done, Commands.UNLISTEN, s.id, 0, 0, 0, 0);
-                    awaitAnswer(s);
-                }
-                sockets.listeners.remove(s.id, s);
-                throw new BindException("port " + chosen + " is in use: " + why);
-            }
-            chosen = s.port;
+        String refused = s.bindOnEveryResource(sockets, Commands.LISTEN, Commands.UNLISTEN, port, backlog);
+        if (refused != null) {
+            sockets.listeners.remove(s.id, s);
+            throw new BindException("port " + (s.port != 0 ? s.port : port) + " is in use: " + refused);
         }
         slot = s;
         return this;
-    }
-
-    private static void awaitAnswer(ListenSlot s) {
-        s.waiter = Thread.currentThread();
-        try {
-            while (s.pending.get() > 0) {
-                LockSupport.parkNanos(s, 1_000_000L);
-            }
-        } finally {
-            s.waiter = null;
-        }
     }
 
     /** The port listened on, or -1 before bind. */
@@ -219,11 +196,7 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         if (w != null) {
             LockSupport.unpark(w);
         }
-        for (int r = 0; r < sockets.resources.size(); r++) {
-            s.pending.set(1);
-            sockets.command(r, Commands.UNLISTEN, s.id, 0, 0, 0, 0);
-            awaitAnswer(s);
-        }
+        s.askEveryResource(sockets, Commands.UNLISTEN);
         // Nothing more arrives: reset what nobody accepted.
         while (accepting.get()) {
             Thread.onSpinWait(); // an accept woken by this close is on its way out

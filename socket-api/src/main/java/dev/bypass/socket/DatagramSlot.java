@@ -13,21 +13,16 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * application writer to the sending resource's poll thread (one-to-one); receive: every resource's poll thread
  * to the reader (many-to-one). Each record: address (4), port (4), then the datagram.
  */
-final class DatagramSlot {
+final class DatagramSlot extends PortSlot {
     static final int META = 8;
     static final int MESSAGE = 1;
 
     final OneToOneRingBuffer send;
     final ManyToOneRingBuffer receive;
     final UdpSocket[] sockets;
-    final AtomicInteger pending = new AtomicInteger();
     final AtomicInteger doorbell = new AtomicInteger();
-    volatile int id = -1;
-    volatile int port;
-    volatile String failure;
     volatile Thread readWaiter;
     volatile Thread writeWaiter;
-    volatile Thread waiter;
     /** Datagrams a poll thread dropped because the receive ring was full (UDP: no back-pressure to the sender). */
     final AtomicInteger receiveRingDrops = new AtomicInteger();
     // poll thread of the sending resource only

@@ -12,19 +12,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * What application threads and poll threads share of one listening socket: the accept ring every resource's
  * poll thread feeds (message: the new connection's slot id) and the outcome of listening on each resource.
  */
-final class ListenSlot {
+final class ListenSlot extends PortSlot {
     static final int ACCEPT_MESSAGE = 1;
 
     final ManyToOneRingBuffer acceptRing;
     final int sendRingBytes;
     final int receiveRingBytes;
     final TcpConfig options;
-    volatile int id = -1;
-    volatile int port;
-    /** Resources that have not answered the last listen or unlisten command. */
-    final AtomicInteger pending = new AtomicInteger();
-    volatile String failure;
-    volatile Thread waiter;
     volatile BypassSelectionKey key;
     /** Per resource: its poll thread stopped taking connections because the accept ring was full. */
     final AtomicInteger stalledMask = new AtomicInteger();

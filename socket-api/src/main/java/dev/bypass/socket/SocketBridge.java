@@ -200,7 +200,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         } catch (RuntimeException e) {
             l.failure = e.getMessage() + " (resource " + index + ")";
         }
-        answer(l);
+        l.answer();
     }
 
     private void unlisten(ListenSlot l) {
@@ -212,15 +212,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             listener.close(); // connections not yet taken are reset
             l.listeners[index] = null;
         }
-        answer(l);
-    }
-
-    private static void answer(ListenSlot l) {
-        l.pending.decrementAndGet();
-        Thread w = l.waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
-        }
+        l.answer();
     }
 
     // ---------------------------------------------------------------------------------------------- UDP
@@ -242,11 +234,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         } catch (RuntimeException e) {
             d.failure = e.getMessage() + " (resource " + index + ")";
         }
-        d.pending.decrementAndGet();
-        Thread w = d.waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
-        }
+        d.answer();
     }
 
     private void udpClose(DatagramSlot d) {
@@ -257,11 +245,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             d.sockets[index].close();
             d.sockets[index] = null;
         }
-        d.pending.decrementAndGet();
-        Thread w = d.waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
-        }
+        d.answer();
     }
 
     /** Datagrams from the stack's socket queue into the channel's receive ring; a full ring drops (and counts). */

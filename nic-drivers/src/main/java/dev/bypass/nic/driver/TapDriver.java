@@ -4,11 +4,9 @@ import dev.bypass.nic.tap.TapConfig;
 import dev.bypass.nic.tap.TapCounter;
 import dev.bypass.nic.tap.TapDevice;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code driver = "tap"}: a {@link TapDevice}, one end of a virtual Ethernet wire whose other end is a link
@@ -26,7 +24,6 @@ public final class TapDriver implements ResourceDriver {
     public static final String KEY_ATTACH = "tap-attach";
     public static final String KEY_NETNS = "tap-netns";
     public static final String KEY_PEER = "tap-peer";
-    private static final long IP_TIMEOUT_SECONDS = 10;
 
     @Override
     public String type() {
@@ -102,36 +99,14 @@ public final class TapDriver implements ResourceDriver {
     }
 
     private static void ip(String link, String... args) throws IOException, InterruptedException {
-        ip(link, List.of(), args);
+        SetupCommand.ip("TAP '" + link + "'", List.of(), args);
     }
 
     private static void ip(String link, List<String> options, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add("ip");
-        command.addAll(options);
-        command.addAll(List.of(args));
-        run(link, command);
+        SetupCommand.ip("TAP '" + link + "'", options, args);
     }
 
-    /** Runs a setup command (never on the data path); fails with its output. */
     private static void run(String link, List<String> command) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IOException("TAP '" + link + "': cannot run " + String.join(" ", command) + " (is iproute2 "
-                + "installed?): " + e.getMessage(), e);
-        }
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(IP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("TAP '" + link + "': " + String.join(" ", command) + " did not finish in "
-                + IP_TIMEOUT_SECONDS + " s");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException("TAP '" + link + "': " + String.join(" ", command) + " failed (exit " + p.exitValue()
-                + "): " + out + (command.contains("netns") ? " (does the namespace exist? ip netns add NAME)" : ""));
-        }
+        SetupCommand.run("TAP '" + link + "'", command);
     }
 }
