@@ -129,8 +129,11 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         s.key = key;
         s.id = sockets.connections.add(s);
         slot = s;
-        sockets.command(resource, Commands.CONNECT, s.id, remote.address().v4(), remote.port(), 0,
-            (noDelay ? 1 : 0) | (keepAlive ? 2 : 0));
+        s.requested = remote;
+        int address = remote.address().v4();
+        sockets.command(resource, Commands.CONNECT, s.id, address, remote.port(), 0,
+            (noDelay ? Commands.CONNECT_NODELAY : 0) | (keepAlive ? Commands.CONNECT_KEEPALIVE : 0)
+                | (sockets.throughQuery(address) ? Commands.CONNECT_QUERY : 0));
         if (!blocking) {
             return false;
         }
@@ -219,7 +222,19 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         return s != null && !connectFinished && !closed.get();
     }
 
-    /** The peer's address, or null before connect. */
+    /**
+     * The address given to {@link #connect}: the public tuple when the connect went through the connect query
+     * (then {@link #remoteEndpoint()} is the bypass tuple it resolved to), or null before connect.
+     */
+    public Endpoint requestedEndpoint() {
+        ConnectionSlot s = slot;
+        return s == null ? null : s.requested;
+    }
+
+    /**
+     * The peer's address: the tuple the connection is open to (for a connect through the connect query, the
+     * bypass tuple chosen, once resolved; the requested one until then), or null before connect.
+     */
     public Endpoint remoteEndpoint() {
         ConnectionSlot s = slot;
         return s == null ? null : s.remote;

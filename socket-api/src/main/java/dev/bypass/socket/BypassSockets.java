@@ -1,5 +1,10 @@
 package dev.bypass.socket;
 
+import dev.bypass.query.ConnectQueryClient;
+import dev.bypass.query.QueryCounters;
+import dev.bypass.query.TuplePolicy;
+import java.util.function.IntPredicate;
+
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -31,6 +36,7 @@ public final class BypassSockets implements AutoCloseable {
     final SlotTable<ListenSlot> listeners;
     final SlotTable<DatagramSlot> datagrams;
     private volatile ResourceChooser chooser = ResourceChooser.FIRST;
+    private volatile QueryRouting queryRouting;
     private final java.util.concurrent.atomic.AtomicLong commandRingFullWaits = new java.util.concurrent.atomic.AtomicLong();
 
     private BypassSockets(ResourceSet resources, int maxSockets) {
@@ -73,6 +79,55 @@ public final class BypassSockets implements AutoCloseable {
 
     ResourceChooser chooser() {
         return chooser;
+    }
+
+    /**
+     * Connects through the connect query (see the README's "The connect query protocol"): from then on a
+     * {@link BypassSocketChannel#connect connect} to an address {@code publicAddresses} accepts is handed, on
+     * the poll thread of the resource the {@link ResourceChooser} picked, to that resource's
+     * {@link ConnectQueryClient} (opened there on first use, with {@code config} and {@code policy}), which
+     * answers at once from its cache or asks the public address's service; the connection then opens straight
+     * to the chosen bypass tuple from that resource. No answer in time (or no valid tuple) falls back to the
+     * public tuple itself, which the serving host's public resource accepts. A connect that a bypass tuple
+     * refuses forgets the cached answer, so the next connect asks again.
+     *
+     * <p>{@link BypassSocketChannel#remoteEndpoint()} is the tuple actually connected to;
+     * {@link BypassSocketChannel#requestedEndpoint()} the one asked for. Call before the connects it should
+     * apply to; thread-safe.
+     */
+    public BypassSockets connectQuery(ConnectQueryClient.Config config, TuplePolicy policy,
+                                      IntPredicate publicAddresses) {
+        queryRouting = new QueryRouting(Objects.requireNonNull(config, "config"),
+            Objects.requireNonNull(policy, "policy"), Objects.requireNonNull(publicAddresses, "publicAddresses"));
+        return this;
+    }
+
+    /** As {@link #connectQuery(ConnectQueryClient.Config, TuplePolicy, IntPredicate)} for every IPv4 address. */
+    public BypassSockets connectQuery(ConnectQueryClient.Config config, TuplePolicy policy) {
+        return connectQuery(config, policy, address -> true);
+    }
+
+    /** True if a connect to {@code address} goes through the connect query. */
+    boolean throughQuery(int address) {
+        QueryRouting q = queryRouting;
+        return q != null && q.publicAddresses().test(address);
+    }
+
+    QueryRouting queryRouting() {
+        return queryRouting;
+    }
+
+    /**
+     * The counters of resource {@code resource}'s connect-query client (queries sent, replies, cache hits,
+     * fallbacks...), or null before its first connect through the query.
+     */
+    public QueryCounters queryCounters(int resource) {
+        ConnectQueryClient c = bridges[Objects.checkIndex(resource, bridges.length)].queryClient();
+        return c == null ? null : c.counters();
+    }
+
+    /** How connects through the query are resolved. */
+    record QueryRouting(ConnectQueryClient.Config config, TuplePolicy policy, IntPredicate publicAddresses) {
     }
 
     /** A new, unconnected socket channel, blocking. */

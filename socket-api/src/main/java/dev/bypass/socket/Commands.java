@@ -20,7 +20,10 @@ final class Commands {
     static final int C_OFFSET = 12;
     static final int D_OFFSET = 16;
 
-    /** a: remote address, b: remote port, c: local port (0: ephemeral), d: 0. */
+    /**
+     * a: remote address, b: remote port, c: local port (0: ephemeral), d: flags ({@link #CONNECT_NODELAY},
+     * {@link #CONNECT_KEEPALIVE}, {@link #CONNECT_QUERY}).
+     */
     static final int CONNECT = 1;
     /** a: linger seconds (-1: off). */
     static final int CLOSE = 2;
@@ -40,6 +43,11 @@ final class Commands {
     static final int UDP_CLOSE = 10;
     /** UDP: the send ring has datagrams (deduplicated by the slot's doorbell flag). */
     static final int UDP_DOORBELL = 11;
+
+    static final int CONNECT_NODELAY = 1;
+    static final int CONNECT_KEEPALIVE = 2;
+    /** The remote tuple is a public tuple: resolve it through the resource's connect-query client first. */
+    static final int CONNECT_QUERY = 4;
 
     static final int OPTION_NODELAY = 1;
     static final int OPTION_KEEPALIVE = 2;

@@ -1,5 +1,6 @@
 package dev.bypass.socket;
 
+import dev.bypass.query.ConnectQueryClient;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpError;
 import dev.bypass.stack.TcpHandler;
@@ -11,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the threads waiting on it. Fields marked "poll thread" are touched by the resource's poll thread only; the
  * rest are volatile or atomic.
  */
-final class ConnectionSlot implements TcpHandler {
+final class ConnectionSlot implements TcpHandler, ConnectQueryClient.Resolution {
     static final int NEW = 0;
     static final int CONNECTING = 1;
     static final int CONNECTED = 2;
@@ -28,7 +29,10 @@ final class ConnectionSlot implements TcpHandler {
     volatile TcpError error = TcpError.NONE;
     /** Why an open failed before TCP could say (no route, connection limit), or null. */
     volatile String failure;
+    /** The peer: the tuple asked for, then (through the connect query) the bypass tuple chosen. */
     volatile Endpoint remote;
+    /** The tuple given to connect. */
+    volatile Endpoint requested;
     volatile Endpoint local;
     volatile Thread readWaiter;
     volatile Thread writeWaiter;
@@ -51,6 +55,11 @@ final class ConnectionSlot implements TcpHandler {
     int lingerSeconds = -1;
     boolean shutdownRequested;
     boolean shutdownDone;
+    /** Connect flags and local port, kept while the connect query resolves the remote tuple. */
+    int connectFlags;
+    int connectLocalPort;
+    /** The connection opened to a tuple the connect query chose (a refusal then invalidates the answer). */
+    boolean resolvedByQuery;
 
     ConnectionSlot(int sendBytes, int receiveBytes) {
         this.send = SpscByteRing.allocate(sendBytes);
@@ -81,6 +90,14 @@ final class ConnectionSlot implements TcpHandler {
     public void onClosed(TcpConnection c) {
         stateChanged = true;
         bridge.activate(this);
+    }
+
+    // ------------------------------------------------- ConnectQueryClient.Resolution (poll thread)
+
+    @Override
+    public void onResolved(int publicAddress, int publicPort, int address, int port, int resourceId,
+                           ConnectQueryClient.Outcome outcome) {
+        bridge.resolved(this, address, port, outcome);
     }
 
     @Override

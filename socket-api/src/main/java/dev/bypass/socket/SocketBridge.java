@@ -1,10 +1,14 @@
 package dev.bypass.socket;
 
 import dev.bypass.host.PollLoop;
+import dev.bypass.query.ConnectQueryClient;
+import dev.bypass.query.Transport;
 import dev.bypass.stack.NetworkStack;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpListener;
 import dev.bypass.stack.TcpState;
+import dev.bypass.stack.addr.Endpoint;
+import dev.bypass.stack.addr.IpAddress;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +47,8 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     private ListenSlot.Handle[] notifyListens = new ListenSlot.Handle[16];
     private int notifyListenCount;
     private volatile boolean closed;
+    /** Resolves connects through the connect query; opened on first use (poll thread). */
+    private volatile ConnectQueryClient query;
 
     final AtomicLong commandsRead = new AtomicLong();
     final AtomicLong unparks = new AtomicLong();
@@ -70,6 +76,10 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             return 0;
         }
         int read = commands.read(this, COMMAND_LIMIT) + retryUdp();
+        ConnectQueryClient q = query;
+        if (q != null) {
+            read += q.poll(stack.nowNs()); // answers, retries and fallbacks: they open connections
+        }
         int n = activeCount;
         for (int i = 0; i < n; i++) {
             ConnectionSlot s = active[i];
@@ -168,22 +178,80 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             return;
         }
         s.bridge = this;
+        if ((flags & Commands.CONNECT_QUERY) != 0) {
+            ConnectQueryClient q = query != null ? query : openQuery(s);
+            if (q != null) {
+                s.connectFlags = flags;
+                s.connectLocalPort = localPort;
+                q.resolve(address, port, Transport.TCP, localPort, s); // now from the cache, or when answered
+                return;
+            }
+            if (s.state == ConnectionSlot.CLOSED) {
+                return; // the query client could not open: the slot says why
+            }
+        }
+        open(s, address, port, localPort, flags);
+    }
+
+    /** Where a connect through the query goes: a bypass tuple, or the public tuple itself (fallback). */
+    void resolved(ConnectionSlot s, int address, int port, ConnectQueryClient.Outcome outcome) {
+        if (s.appClosed || s.released) {
+            if (!s.released) {
+                release(s); // closed while its query was out
+            }
+            return;
+        }
+        if (outcome != ConnectQueryClient.Outcome.FALLBACK) {
+            s.resolvedByQuery = true;
+            Endpoint r = s.requested;
+            if (r == null || r.address().v4() != address || r.port() != port) {
+                s.remote = new Endpoint(IpAddress.ofV4(address), port);
+            }
+        }
+        open(s, address, port, s.connectLocalPort, s.connectFlags);
+    }
+
+    private void open(ConnectionSlot s, int address, int port, int localPort, int flags) {
         TcpConnection c;
         try {
             c = stack.tcp().connect(address, port, localPort);
         } catch (RuntimeException e) {
-            s.failure = e.getMessage();
-            s.state = ConnectionSlot.CLOSED;
-            s.eof = true;
-            queueNotify(s);
+            fail(s, e.getMessage());
             return;
         }
         s.connection = c;
-        c.noDelay((flags & 1) != 0);
-        if ((flags & 2) != 0) {
+        c.noDelay((flags & Commands.CONNECT_NODELAY) != 0);
+        if ((flags & Commands.CONNECT_KEEPALIVE) != 0) {
             c.keepAlive(true);
         }
         c.handler(s);
+    }
+
+    private void fail(ConnectionSlot s, String why) {
+        s.failure = why;
+        s.state = ConnectionSlot.CLOSED;
+        s.eof = true;
+        queueNotify(s);
+    }
+
+    /** Opens this resource's connect-query client on first use; null (and {@code s} failed) if it cannot. */
+    private ConnectQueryClient openQuery(ConnectionSlot s) {
+        BypassSockets.QueryRouting routing = sockets.queryRouting();
+        if (routing == null) {
+            return null;
+        }
+        try {
+            query = ConnectQueryClient.open(stack, routing.config(), routing.policy());
+        } catch (RuntimeException e) {
+            fail(s, "cannot open the connect-query client on resource " + index + ": " + e.getMessage());
+            return null;
+        }
+        return query;
+    }
+
+    /** This resource's connect-query client, or null before the first connect through the query. */
+    ConnectQueryClient queryClient() {
+        return query;
     }
 
     private void listen(ListenSlot l, int port, int backlog) {
@@ -478,6 +546,10 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
 
         if (state == TcpState.CLOSED && s.state != ConnectionSlot.CLOSED) {
             s.error = c.error();
+            if (s.state == ConnectionSlot.CONNECTING && s.resolvedByQuery && query != null) {
+                Endpoint asked = s.requested; // that bypass tuple refused or did not answer: ask again next time
+                query.invalidate(asked.address().v4(), asked.port(), Transport.TCP);
+            }
             s.state = ConnectionSlot.CLOSED;
             changed = true;
         }
