@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bypass.nic.memory.InMemoryNetwork;
+import dev.bypass.nic.memory.InMemoryNic;
 import dev.bypass.nic.memory.InMemoryNicConfig;
 import dev.bypass.query.BypassTupleTable;
 import dev.bypass.query.ConnectQueryClient;
@@ -122,6 +123,89 @@ class QueryConnectSocketsTest {
         }
         for (BypassSocketChannel s : accepted) {
             s.close();
+        }
+    }
+
+    @Test
+    void a_resource_whose_link_goes_down_mid_run_gets_no_new_connections_and_the_others_keep_moving_bytes()
+            throws Exception {
+        AtomicReference<BypassTupleTable> tables = startServer(true, 300);
+        startClient(TuplePolicy.roundRobin(), ConnectQueryClient.Config.DEFAULT);
+        BypassServerSocketChannel listener = serverSockets.openServerSocketChannel().bind(PORT, 4096);
+        closing.add(listener);
+        Endpoint publicTuple = new Endpoint(IpAddress.parse(SERVER_PUBLIC), PORT);
+        List<BypassSocketChannel[]> healthy = new ArrayList<>();
+        List<BypassSocketChannel[]> onDown = new ArrayList<>();
+        int down = 2;
+        for (int i = 0; i < 200; i++) {
+            BypassSocketChannel c = clientSockets.openSocketChannel();
+            assertTrue(c.connect(publicTuple, 10_000));
+            BypassSocketChannel s = listener.accept();
+            (s.resource() == down ? onDown : healthy).add(new BypassSocketChannel[] {c, s});
+        }
+        assertEquals(50, onDown.size());
+
+        // Round trips on every connection of the other resources, in a loop, while resource 2's link drops.
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong verified = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread traffic = new Thread(() -> {
+            try {
+                for (long pass = 0; !stop.get(); pass++) {
+                    for (BypassSocketChannel[] pair : healthy) {
+                        verified.addAndGet(roundTrip(pair[0], pair[1], pass));
+                    }
+                    passes.incrementAndGet();
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        }, "traffic");
+        traffic.start();
+        while (passes.get() < 2 && failed.get() == null) {
+            Thread.sleep(5);
+        }
+        InMemoryNic downNic = (InMemoryNic) server.resource(down).stack().device();
+        downNic.linkUp(false);
+        tables.set(server.tupleTable(2, PORT)); // the control path republishes: resource 2 is not healthy
+        assertTrue(server.bypassTuples(PORT).stream().noneMatch(t -> t.resource() == down && t.healthy()));
+        long passesAtDown = passes.get();
+        Thread.sleep(350); // one TTL: every client cache has let go of the old table
+        int[] landed = new int[SERVERS];
+        List<BypassSocketChannel[]> later = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            BypassSocketChannel c = clientSockets.openSocketChannel();
+            assertTrue(c.connect(publicTuple, 10_000));
+            BypassSocketChannel s = listener.accept();
+            landed[s.resource()]++;
+            later.add(new BypassSocketChannel[] {c, s});
+        }
+        while (passes.get() < passesAtDown + 3 && failed.get() == null) {
+            Thread.sleep(5);
+        }
+        stop.set(true);
+        traffic.join(30_000);
+        if (failed.get() != null) {
+            throw new AssertionError("traffic on the healthy resources failed", failed.get());
+        }
+        System.out.printf("[query-sockets] link of resource %d down mid-run: next 120 connections %s; %d round-trip"
+            + " passes over %d connections on the others, %d bytes checked%n", down, Arrays.toString(landed),
+            passes.get(), healthy.size(), verified.get());
+        assertEquals(0, landed[down], Arrays.toString(landed));
+        assertEquals(120, landed[0] + landed[1] + landed[3]);
+        assertTrue(passes.get() >= passesAtDown + 3, "the other resources' connections stopped moving bytes");
+
+        // The link comes back: resource 2's own connections resume where they stood, byte-exact.
+        downNic.linkUp(true);
+        for (BypassSocketChannel[] pair : onDown) {
+            roundTrip(pair[0], pair[1], 7);
+        }
+        for (List<BypassSocketChannel[]> list : List.of(healthy, onDown, later)) {
+            for (BypassSocketChannel[] pair : list) {
+                pair[0].close();
+                pair[1].close();
+            }
         }
     }
 
@@ -295,6 +379,34 @@ class QueryConnectSocketsTest {
             }
         }
         throw new AssertionError(remote + " is no bypass tuple of the server");
+    }
+
+    /** 1 KiB from the client, echoed by the server, checked byte by byte; returns the bytes checked. */
+    private static long roundTrip(BypassSocketChannel c, BypassSocketChannel s, long pass) throws Exception {
+        ByteBuffer out = ByteBuffer.allocate(1024);
+        for (int i = 0; i < 1024; i++) {
+            out.put((byte) (i * 31 + pass));
+        }
+        c.write(out.flip());
+        ByteBuffer mid = ByteBuffer.allocate(1024);
+        while (mid.hasRemaining()) {
+            if (s.read(mid) < 0) {
+                throw new AssertionError("server end closed");
+            }
+        }
+        s.write(mid.flip());
+        ByteBuffer back = ByteBuffer.allocate(1024);
+        while (back.hasRemaining()) {
+            if (c.read(back) < 0) {
+                throw new AssertionError("client end closed");
+            }
+        }
+        for (int i = 0; i < 1024; i++) {
+            if (back.get(i) != (byte) (i * 31 + pass)) {
+                throw new AssertionError("byte " + i + " of pass " + pass + " differs");
+            }
+        }
+        return 1024;
     }
 
     private static void echo(BypassSocketChannel c, BypassSocketChannel s, int i) throws Exception {
