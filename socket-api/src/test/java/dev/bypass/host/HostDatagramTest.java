@@ -385,6 +385,62 @@ class HostDatagramTest {
     }
 
     @Test
+    void steady_state_receive_and_reply_allocate_nothing_on_the_poll_threads_or_the_application_thread() throws Exception {
+        List<BypassSockets> peerSockets = fourLinks();
+        List<BypassDatagramChannel> askers = new ArrayList<>();
+        for (BypassSockets p : peerSockets) {
+            askers.add(p.openDatagramChannel().bind(6000));
+        }
+        BypassDatagramChannel server = hostSockets.openDatagramChannel().bind(9000);
+        server.join(IpAddress.parse(GROUP), 3);
+        ByteBuffer question = ByteBuffer.allocateDirect(64);
+        ByteBuffer in = ByteBuffer.allocateDirect(256);
+        ByteBuffer answer = ByteBuffer.allocate(256);
+        Endpoint[] targets = new Endpoint[RESOURCES];
+        for (int k = 0; k < RESOURCES; k++) {
+            targets[k] = k == 3 ? new Endpoint(IpAddress.parse(GROUP), 9000) : Endpoint.parse("198.18." + (20 + k) + ".1:9000");
+        }
+        long[] pollThreads = new long[RESOURCES];
+        for (int k = 0; k < RESOURCES; k++) {
+            wires[k].stop(); // its records would be the only allocation
+            pollThreads[k] = host.resource(k).loop().call(() -> Thread.currentThread().threadId());
+        }
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int rounds = 3000;
+        long pollAllocated = 0;
+        long appAllocated = 0;
+        for (int pass = 0; pass < 2; pass++) { // the first pass warms up (JIT, lazy send rings, ARP)
+            long[] before = threads.getThreadAllocatedBytes(pollThreads);
+            appAllocated = 0;
+            for (int i = 0; i < rounds; i++) {
+                int k = i % RESOURCES;
+                question.clear().putInt(0, i);
+                askers.get(k).send(question.limit(16), targets[k]); // the peers' side is not measured
+                long mark = threads.getCurrentThreadAllocatedBytes();
+                BypassDatagramChannel.Received got = server.receiveDatagram(in.clear());
+                if (got.resource() != k || in.getInt(0) != i) {
+                    throw new AssertionError("round " + i + ": " + got);
+                }
+                server.reply(in.flip());
+                appAllocated += threads.getCurrentThreadAllocatedBytes() - mark;
+                askers.get(k).receive(answer.clear());
+            }
+            long[] after = threads.getThreadAllocatedBytes(pollThreads);
+            pollAllocated = 0;
+            for (int k = 0; k < RESOURCES; k++) {
+                pollAllocated += after[k] - before[k];
+            }
+        }
+        System.out.println("[udp] " + rounds + " datagrams received and answered (a quarter of them a group's): "
+            + pollAllocated + " bytes allocated on the host's four poll threads, " + appAllocated
+            + " by receiveDatagram and reply");
+        assertTrue(pollAllocated < 16 * 1024, "host poll threads allocated " + pollAllocated + " bytes");
+        assertTrue(appAllocated < 1024, "receiveDatagram and reply allocated " + appAllocated + " bytes");
+        server.close();
+    }
+
+    @Test
     void a_joined_group_is_left_when_the_socket_closes() throws Exception {
         fourLinks();
         BypassDatagramChannel feed = hostSockets.openDatagramChannel().bind(5000);
