@@ -94,6 +94,11 @@ final class BypassOnTap implements AutoCloseable {
         return loop.stack();
     }
 
+    /** The poll loop driving {@link #stack()}: for the ring socket API ({@code ResourceSet.single(stack(), loop())}). */
+    PollLoop loop() {
+        return loop;
+    }
+
     long macAddress() {
         return net.device().macAddress();
     }

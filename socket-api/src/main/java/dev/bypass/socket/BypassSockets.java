@@ -35,6 +35,8 @@ public final class BypassSockets implements AutoCloseable {
     final SlotTable<ConnectionSlot> connections;
     final SlotTable<ListenSlot> listeners;
     final SlotTable<DatagramSlot> datagrams;
+    /** Which resource reaches an address (the datagram channels' sends). */
+    final ResourceRoutes routes;
     private volatile ResourceChooser chooser = ResourceChooser.FIRST;
     private volatile QueryRouting queryRouting;
     private final java.util.concurrent.atomic.AtomicLong commandRingFullWaits = new java.util.concurrent.atomic.AtomicLong();
@@ -47,6 +49,7 @@ public final class BypassSockets implements AutoCloseable {
         this.connections = new SlotTable<>(maxSockets, "socket");
         this.listeners = new SlotTable<>(Math.max(64, maxSockets >> 6), "server socket");
         this.datagrams = new SlotTable<>(Math.max(64, maxSockets >> 6), "datagram socket");
+        this.routes = new ResourceRoutes(resources);
         this.bridges = new SocketBridge[resources.size()];
         for (int i = 0; i < bridges.length; i++) {
             ResourceSet.Resource r = resources.resource(i);

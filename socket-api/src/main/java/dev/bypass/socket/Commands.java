@@ -41,8 +41,12 @@ final class Commands {
     /** UDP: a: port. Answered through the datagram slot. */
     static final int UDP_BIND = 9;
     static final int UDP_CLOSE = 10;
-    /** UDP: the send ring has datagrams (deduplicated by the slot's doorbell flag). */
+    /** UDP: the send ring of the resource it is sent to has datagrams (deduplicated by the slot's doorbell flags). */
     static final int UDP_DOORBELL = 11;
+    /** UDP: a: multicast group to join on this resource. Answered through the datagram slot. */
+    static final int UDP_JOIN = 20;
+    /** UDP: a: multicast group to leave on this resource. Answered through the datagram slot. */
+    static final int UDP_LEAVE = 21;
 
     static final int CONNECT_NODELAY = 1;
     static final int CONNECT_KEEPALIVE = 2;

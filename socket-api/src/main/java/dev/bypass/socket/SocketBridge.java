@@ -157,10 +157,12 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             case Commands.UDP_DOORBELL -> {
                 DatagramSlot u = sockets.datagrams.get(id);
                 if (u != null) {
-                    u.doorbell.set(0);
+                    u.doorbell.set(index, 0);
                     udpSend(u);
                 }
             }
+            case Commands.UDP_JOIN -> udpJoin(sockets.datagrams.get(id), a);
+            case Commands.UDP_LEAVE -> udpLeave(sockets.datagrams.get(id), a);
             default -> throw new IllegalStateException("unknown socket command " + type + " on resource " + index);
         }
     }
@@ -289,6 +291,12 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         new org.agrona.concurrent.UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(65536));
     private DatagramSlot[] udpRetry = new DatagramSlot[16];
     private int udpRetryCount;
+    /** The groups the datagram sockets joined on this resource, with how many sockets joined each. */
+    private int[] memberGroups = new int[8];
+    private int[] memberRefs = new int[8];
+    /** Per group: the bridge joined it on the stack (false: the stack had joined it already, for someone else). */
+    private boolean[] memberOwned = new boolean[8];
+    private int memberCount;
 
     private void udpBind(DatagramSlot d, int port) {
         if (d == null) {
@@ -309,6 +317,11 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         if (d == null) {
             return;
         }
+        while (d.groupCount[index] > 0) {
+            int group = d.groups[index][d.groupCount[index] - 1];
+            d.removeGroup(index, group);
+            releaseGroup(group);
+        }
         if (d.sockets[index] != null) {
             d.sockets[index].close();
             d.sockets[index] = null;
@@ -316,14 +329,105 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         d.answer();
     }
 
-    /** Datagrams from the stack's socket queue into the channel's receive ring; a full ring drops (and counts). */
+    /** Joins {@code group} on this resource for socket {@code d}: the stack joins (IGMP report) for the first socket. */
+    private void udpJoin(DatagramSlot d, int group) {
+        if (d == null) {
+            return;
+        }
+        if (d.sockets[index] == null) {
+            d.failure = "the UDP socket is not bound on resource " + index;
+        } else if (d.joined(index, group)) {
+            d.failure = dev.bypass.stack.addr.IpAddress.v4ToString(group) + " is already joined on resource " + index;
+        } else {
+            int i = memberIndex(group);
+            try {
+                if (i < 0) {
+                    boolean owned = !stack.igmp().joined(group);
+                    stack.igmp().join(group); // may refuse: not a joinable group, the stack's group table full
+                    i = addMember(group, owned);
+                }
+                memberRefs[i]++;
+                d.addGroup(index, group);
+            } catch (RuntimeException e) {
+                d.failure = e.getMessage() + " (resource " + index + ")";
+            }
+        }
+        d.answer();
+    }
+
+    private void udpLeave(DatagramSlot d, int group) {
+        if (d == null) {
+            return;
+        }
+        if (d.removeGroup(index, group)) {
+            releaseGroup(group);
+        } else {
+            d.failure = dev.bypass.stack.addr.IpAddress.v4ToString(group) + " is not joined on resource " + index;
+        }
+        d.answer();
+    }
+
+    /** One socket fewer in {@code group}: the last one out leaves it on the stack (IGMP leave), if the bridge joined it. */
+    private void releaseGroup(int group) {
+        int i = memberIndex(group);
+        if (i < 0 || --memberRefs[i] > 0) {
+            return;
+        }
+        if (memberOwned[i]) {
+            stack.igmp().leave(group);
+        }
+        memberCount--;
+        memberGroups[i] = memberGroups[memberCount];
+        memberRefs[i] = memberRefs[memberCount];
+        memberOwned[i] = memberOwned[memberCount];
+    }
+
+    private int memberIndex(int group) {
+        for (int i = 0; i < memberCount; i++) {
+            if (memberGroups[i] == group) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int addMember(int group, boolean owned) {
+        if (memberCount == memberGroups.length) {
+            memberGroups = Arrays.copyOf(memberGroups, memberCount * 2);
+            memberRefs = Arrays.copyOf(memberRefs, memberCount * 2);
+            memberOwned = Arrays.copyOf(memberOwned, memberCount * 2);
+        }
+        memberGroups[memberCount] = group;
+        memberRefs[memberCount] = 0;
+        memberOwned[memberCount] = owned;
+        return memberCount++;
+    }
+
+    /**
+     * Datagrams from the stack's socket queue into the channel's receive ring, each with this resource and the
+     * address it was sent to; a full ring drops (and counts). A datagram to a group the channel did not join on
+     * this resource, or to another address than the one it is bound to, is filtered out (and counted).
+     */
     private void udpReceive(DatagramSlot d, dev.bypass.stack.UdpSocket socket) {
         int n;
         boolean any = false;
-        while ((n = socket.receive(datagram, DatagramSlot.META, datagram.capacity() - DatagramSlot.META)) >= 0) {
+        int bound = d.localAddress;
+        while ((n = socket.receive(datagram, DatagramSlot.RECEIVE_META, datagram.capacity() - DatagramSlot.RECEIVE_META)) >= 0) {
+            int destination = socket.lastDestinationAddress();
+            if (ResourceRoutes.isMulticast(destination)) {
+                if (!d.joined(index, destination) && (bound != 0 || (destination & 0xFFFF_FF00) != 0xE000_0000)) {
+                    d.filtered.incrementAndGet();
+                    continue;
+                }
+            } else if (bound != 0 && destination != bound) {
+                d.filtered.incrementAndGet();
+                continue;
+            }
             datagram.putInt(0, socket.lastSourceAddress());
             datagram.putInt(4, socket.lastSourcePort());
-            if (!d.receive.write(DatagramSlot.MESSAGE, datagram, 0, n + DatagramSlot.META)) {
+            datagram.putInt(8, index);
+            datagram.putInt(12, destination);
+            if (!d.receive.write(DatagramSlot.MESSAGE, datagram, 0, n + DatagramSlot.RECEIVE_META)) {
                 d.receiveRingDrops.incrementAndGet();
             } else {
                 any = true;
@@ -339,18 +443,19 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         }
     }
 
-    /** The send ring's datagrams out through this resource's socket; one the stack cannot send now waits. */
+    /** This resource's send ring's datagrams out through its socket; one the stack cannot send now waits. */
     private void udpSend(DatagramSlot d) {
         dev.bypass.stack.UdpSocket socket = d.sockets[index];
-        if (socket == null) {
+        org.agrona.concurrent.ringbuffer.OneToOneRingBuffer ring = d.send.get(index);
+        if (socket == null || ring == null) {
             return;
         }
         udpSocket = socket;
         udpBlocked = false;
-        d.send.controlledRead(udpSender);
+        ring.controlledRead(udpSender);
         udpSocket = null;
-        if (udpBlocked && !d.active) {
-            d.active = true;
+        if (udpBlocked && !d.active[index]) {
+            d.active[index] = true;
             if (udpRetryCount == udpRetry.length) {
                 udpRetry = Arrays.copyOf(udpRetry, udpRetryCount * 2);
             }
@@ -366,8 +471,14 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     private dev.bypass.stack.UdpSocket udpSocket;
     private boolean udpBlocked;
     private final org.agrona.concurrent.ControlledMessageHandler udpSender = (type, buffer, offset, length) -> {
-        if (!udpSocket.send(buffer.getInt(offset), buffer.getInt(offset + 4), buffer, offset + DatagramSlot.META,
-            length - DatagramSlot.META)) {
+        int from = buffer.getInt(offset + 8);
+        int address = buffer.getInt(offset);
+        int port = buffer.getInt(offset + 4);
+        int data = offset + DatagramSlot.SEND_META;
+        int size = length - DatagramSlot.SEND_META;
+        boolean sent = from == 0 ? udpSocket.send(address, port, buffer, data, size)
+            : udpSocket.sendFrom(from, address, port, buffer, data, size);
+        if (!sent) {
             udpBlocked = true;
             return org.agrona.concurrent.ControlledMessageHandler.Action.ABORT;
         }
@@ -389,7 +500,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         for (int i = 0; i < n; i++) {
             DatagramSlot d = list[i];
             list[i] = null;
-            d.active = false;
+            d.active[index] = false;
             udpSend(d);
         }
         return n;

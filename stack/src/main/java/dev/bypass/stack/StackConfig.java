@@ -260,7 +260,7 @@ public record StackConfig(
 
         /**
          * Each UDP socket's receive queue, rounded up to a power of two. A datagram longer than an eighth of
-         * it (less 8 bytes) can never be queued and is dropped ({@code udp.drop.too_long}); the default,
+         * it (less 16 bytes) can never be queued and is dropped ({@code udp.drop.too_long}); the default,
          * 512 KiB, takes the largest IPv4 datagram (65,507 bytes).
          */
         public Builder udpReceiveQueueBytes(int v) {

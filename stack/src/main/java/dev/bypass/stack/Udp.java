@@ -151,8 +151,8 @@ public final class Udp {
         return config.address();
     }
 
-    int publicAddressBits() {
-        return config.publicAddress();
+    boolean isLocalAddress(int a) {
+        return config.isLocalAddress(a);
     }
 
     // ----------------------------------------------------------------------------------------- output

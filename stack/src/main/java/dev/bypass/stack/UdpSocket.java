@@ -25,10 +25,8 @@ public final class UdpSocket {
     }
 
     private static final int MESSAGE_TYPE = 1;
-    /** Per-datagram header in the ring: source address (4) and port (4). */
-    private static final int META_LENGTH = 8;
-    /** In the port word of a queued datagram: it was sent to the public address, not the stack's own. */
-    private static final int TO_PUBLIC_ADDRESS = 1 << 16;
+    /** Per-datagram header in the ring: source address (4), source port (4), destination address (4), pad (4). */
+    private static final int META_LENGTH = 16;
 
     private final Udp udp;
     private final int port;
@@ -98,8 +96,9 @@ public final class UdpSocket {
     }
 
     /**
-     * The local address the datagram last returned by {@link #receive} was sent to: the stack's own, or the
-     * public address it answers for. A reply should come from it ({@link #reply}).
+     * The address the datagram last returned by {@link #receive} was sent to: the stack's own, the public
+     * address it answers for, or a broadcast or multicast group address. A reply should come from the first two
+     * ({@link #reply}).
      */
     public int lastDestinationAddress() {
         return lastDestination;
@@ -107,11 +106,13 @@ public final class UdpSocket {
 
     /**
      * Answers the datagram last returned by {@link #receive}: to its sender, from the address it was sent to
-     * (so a client that sent to the public address hears back from it). Returns false if it could not go out.
+     * (so a client that sent to the public address hears back from it; an answer to a broadcast or a group's
+     * datagram comes from the stack's own address). Returns false if it could not go out.
      */
     public boolean reply(DirectBuffer data, int offset, int length) {
         checkOpen();
-        return udp.send(this, lastDestination, lastSource, lastSourcePort, data, offset, length);
+        int from = udp.isLocalAddress(lastDestination) ? lastDestination : udp.stackAddressBits();
+        return udp.send(this, from, lastSource, lastSourcePort, data, offset, length);
     }
 
     /** Sends {@code length} bytes to {@code destination}; returns false if it could not go out (no route, no buffer). */
@@ -123,6 +124,16 @@ public final class UdpSocket {
     public boolean send(int destinationAddress, int destinationPort, DirectBuffer data, int offset, int length) {
         checkOpen();
         return udp.send(this, destinationAddress, destinationPort, data, offset, length);
+    }
+
+    /**
+     * As {@link #send(int, int, DirectBuffer, int, int)}, from {@code sourceAddress}: one of the stack's
+     * addresses (its own or the public address it answers for; IllegalArgumentException otherwise).
+     */
+    public boolean sendFrom(int sourceAddress, int destinationAddress, int destinationPort, DirectBuffer data, int offset,
+                            int length) {
+        checkOpen();
+        return udp.send(this, sourceAddress, destinationAddress, destinationPort, data, offset, length);
     }
 
     /**
@@ -179,7 +190,8 @@ public final class UdpSocket {
         }
         MutableDirectBuffer b = queue.buffer();
         b.putInt(index, source);
-        b.putInt(index + 4, sourcePort | (destination == udp.stackAddressBits() ? 0 : TO_PUBLIC_ADDRESS));
+        b.putInt(index + 4, sourcePort);
+        b.putInt(index + 8, destination);
         b.putBytes(index + META_LENGTH, data, offset, length);
         queue.commit(index);
         return true;
@@ -213,9 +225,8 @@ public final class UdpSocket {
         @Override
         public void onMessage(int msgTypeId, MutableDirectBuffer buffer, int index, int len) {
             lastSource = buffer.getInt(index);
-            int portWord = buffer.getInt(index + 4);
-            lastSourcePort = portWord & 0xFFFF;
-            lastDestination = (portWord & TO_PUBLIC_ADDRESS) != 0 ? udp.publicAddressBits() : udp.stackAddressBits();
+            lastSourcePort = buffer.getInt(index + 4);
+            lastDestination = buffer.getInt(index + 8);
             int dataLength = len - META_LENGTH;
             int n = Math.min(dataLength, max);
             destination.putBytes(offset, buffer, index + META_LENGTH, n);

@@ -107,6 +107,27 @@ class PublicAddressTest {
     }
 
     @Test
+    void a_reply_to_a_broadcast_comes_from_the_stacks_own_address_and_send_from_picks_either_address() {
+        UdpSocket socket = f.stack.udp().open(7484);
+        f.receive(StackFixture.udpFrame(PEER_IP, StackFixture.SUBNET_BROADCAST, 5001, 7484, new byte[] {9}));
+        UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+        assertEquals(1, socket.receive(buffer, 0, 64));
+        assertEquals(StackFixture.SUBNET_BROADCAST, socket.lastDestinationAddress());
+        assertTrue(socket.reply(buffer, 0, 1));
+        f.poll();
+        Parsed reply = f.sentOne();
+        assertEquals(OUR_IP, reply.ipSource);
+        assertEquals(5001, reply.udpDestinationPort);
+
+        assertTrue(socket.sendFrom(PUBLIC_IP, PEER_IP, 5002, buffer, 0, 1));
+        f.poll();
+        assertEquals(PUBLIC_IP, f.sentOne().ipSource);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> socket.sendFrom(PEER_IP, PEER_IP, 5002, buffer, 0, 1));
+        assertEquals("UDP source 198.18.0.1 is not one of stack 'test''s addresses", e.getMessage());
+    }
+
+    @Test
     void a_packet_claiming_the_public_address_as_its_source_is_dropped() {
         byte[] spoofed = StackFixture.udpFrame(PUBLIC_IP, OUR_IP, 5000, 7, new byte[4]);
         assertEquals(Counter.IP_DROP_BAD_SOURCE, f.outcome(spoofed));

@@ -44,16 +44,16 @@ class UdpReceiveTest {
 
     @Test
     void a_datagram_longer_than_an_eighth_of_the_queue_is_dropped_as_too_long_not_as_queue_full() {
-        // 64 KiB of queue: messages of up to 8 KiB, 8 bytes of which carry the source.
+        // 64 KiB of queue: messages of up to 8 KiB, 16 bytes of which carry the source and destination.
         NetworkStack stack = stack(StackConfig.builder().udpReceiveQueueBytes(64 * 1024));
         UdpSocket socket = stack.udp().open(5000);
-        device.inject(frame(new byte[8 * 1024 - 8 + 1]));
-        device.inject(frame(new byte[8 * 1024 - 8]));
+        device.inject(frame(new byte[8 * 1024 - 16 + 1]));
+        device.inject(frame(new byte[8 * 1024 - 16]));
         stack.poll(0);
 
         assertEquals(1, stack.counters().get(Counter.UDP_DROP_TOO_LONG), stack.counters()::dumpNonZero);
         assertEquals(0, stack.counters().get(Counter.UDP_DROP_QUEUE_FULL));
-        assertEquals(8 * 1024 - 8, socket.receive(new UnsafeBuffer(new byte[10_000]), 0, 10_000));
+        assertEquals(8 * 1024 - 16, socket.receive(new UnsafeBuffer(new byte[10_000]), 0, 10_000));
         assertFalse(socket.readable());
     }
 
@@ -78,14 +78,14 @@ class UdpReceiveTest {
         NetworkStack stack = stack(StackConfig.builder().udpReceiveQueueBytes(64 * 1024));
         stack.udp().open(5000);
         for (int i = 0; i < 80; i++) {
-            device.inject(frame(new byte[1000]));
+            device.inject(frame(new byte[992]));
         }
         for (int i = 0; i < 4; i++) {
             stack.poll(0);
         }
 
         long queued = stack.counters().get(Counter.UDP_IN_DATAGRAMS);
-        assertEquals(64 * 1024 / 1024, queued, "1000 bytes + 8 of source + 8 of ring header, 8-aligned: 1024 each");
+        assertEquals(64 * 1024 / 1024, queued, "992 bytes + 16 of source and destination + 8 of ring header, 8-aligned: 1024 each");
         assertEquals(80 - queued, stack.counters().get(Counter.UDP_DROP_QUEUE_FULL));
         assertEquals(0, stack.counters().get(Counter.UDP_DROP_TOO_LONG));
     }
