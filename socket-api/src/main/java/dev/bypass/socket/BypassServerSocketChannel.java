@@ -267,8 +267,8 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         if (s != null) {
             s.key = k;
         }
-        if (readyOpsNow() != 0) {
-            k.signal(); // ready already: from now on the poll thread signals changes
+        if ((readyOpsNow() & ops) != 0) {
+            k.signal(); // ready already for what it asks: from now on the poll thread signals changes
         }
         return k;
     }
