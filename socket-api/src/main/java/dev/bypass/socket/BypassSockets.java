@@ -16,6 +16,10 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
  * BypassSocketChannel c = server.accept();               // blocks, like java.nio's
  * }</pre>
  *
+ * <p>Memory: a connection takes its send and receive rings from this object's ring pool only when it first moves
+ * bytes that way, and gives them back when it closes; idle connections hold none ({@link #ringsInUse()},
+ * {@link #reserveRings(int, int)}).
+ *
  * <p>Threads: every method, any thread.
  */
 public final class BypassSockets implements AutoCloseable {

@@ -27,6 +27,10 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
  *
  * <p>A connection is active only when something happened to it: a TCP handler callback, a command or a
  * doorbell put it on the active list. A cycle costs O(active connections), never O(open ones).
+ *
+ * <p>An idle connection has no rings: the bridge takes the receive ring from the {@link RingPool} when TCP first
+ * has bytes for it (a zero-length read asks TCP for the end of the stream before that), finds the send ring
+ * once the application's first write took it, and lets go of both when it releases the connection.
  */
 final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     /** Commands drained per cycle at most, so a flood of commands cannot starve the stack. */
