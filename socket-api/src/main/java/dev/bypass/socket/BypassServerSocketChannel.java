@@ -36,6 +36,9 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
     private volatile BypassSelectionKey key;
     private volatile int sendRingBytes = BypassSockets.DEFAULT_RING_BYTES;
     private volatile int receiveRingBytes = BypassSockets.DEFAULT_RING_BYTES;
+    /** SO_SNDBUF, SO_RCVBUF set: the accepted connections' TCP buffers follow them (else the stack's). */
+    private volatile boolean sendBufferSet;
+    private volatile boolean receiveBufferSet;
     private volatile boolean noDelay;
     private volatile boolean keepAlive;
 
@@ -83,8 +86,15 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
                 + " (bind once per server socket)");
         }
         int n = sockets.resources.size();
-        TcpConfig options = sockets.resources.resource(0).stack().config().tcp().toBuilder().noDelay(noDelay)
-            .keepAlive(keepAlive).build();
+        TcpConfig.Builder tcp = sockets.resources.resource(0).stack().config().tcp().toBuilder().noDelay(noDelay)
+            .keepAlive(keepAlive);
+        if (sendBufferSet) {
+            tcp.sendBufferBytes(sendRingBytes);
+        }
+        if (receiveBufferSet) {
+            tcp.receiveBufferBytes(receiveRingBytes);
+        }
+        TcpConfig options = tcp.build();
         ListenSlot s = new ListenSlot(n, backlog * n, sendRingBytes, receiveRingBytes, options);
         s.id = sockets.listeners.add(s);
         s.key = key;
@@ -205,11 +215,16 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         while ((id = take(s)) >= 0) {
             ConnectionSlot c = sockets.connections.get(id);
             sockets.command(c.resource, Commands.CLOSE, id, 0, 0, 0, 0);
+            c.letGo(sockets.rings); // the accept ring's hold: no channel will have it
         }
         sockets.listeners.remove(s.id, s);
     }
 
-    /** Options of the connections accepted from now on: TCP_NODELAY, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF. */
+    /**
+     * Options of the connections accepted from now on: TCP_NODELAY, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF. SO_SNDBUF and
+     * SO_RCVBUF size the accepted connections' rings (taken when they first move bytes, see
+     * {@link BypassSocketChannel}) and, set before bind, their TCP send and receive buffers.
+     */
     public <T> BypassServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
         if (closed.get()) {
             throw SocketErrors.closed("setOption " + name + " on a closed server socket");
@@ -218,10 +233,22 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
             noDelay = (Boolean) value;
         } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
             keepAlive = (Boolean) value;
-        } else if (name == StandardSocketOptions.SO_SNDBUF) {
-            sendRingBytes = (Integer) value;
-        } else if (name == StandardSocketOptions.SO_RCVBUF) {
-            receiveRingBytes = (Integer) value;
+        } else if (name == StandardSocketOptions.SO_SNDBUF || name == StandardSocketOptions.SO_RCVBUF) {
+            int bytes = (Integer) value;
+            if (bytes <= 0 || bytes > (1 << 30)) {
+                throw new IllegalArgumentException(name + " must be 1..1 GiB, got " + bytes);
+            }
+            if (slot != null) {
+                throw new IllegalStateException(name + " of a server socket is fixed once it is bound (port "
+                    + slot.port + "): set it before bind");
+            }
+            if (name == StandardSocketOptions.SO_SNDBUF) {
+                sendRingBytes = bytes;
+                sendBufferSet = true;
+            } else {
+                receiveRingBytes = bytes;
+                receiveBufferSet = true;
+            }
         } else {
             throw new UnsupportedOperationException("server socket option " + name + " is not supported by bypass"
                 + " sockets (TCP_NODELAY, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF are)");
@@ -240,8 +267,8 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
         if (s != null) {
             s.key = k;
         }
-        if (readyOpsNow() != 0) {
-            k.signal(); // ready already: from now on the poll thread signals changes
+        if ((readyOpsNow() & ops) != 0) {
+            k.signal(); // ready already for what it asks: from now on the poll thread signals changes
         }
         return k;
     }

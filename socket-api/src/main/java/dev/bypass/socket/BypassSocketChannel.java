@@ -36,10 +36,18 @@ import org.agrona.MutableDirectBuffer;
  * another thread then fails with {@link java.nio.channels.AsynchronousCloseException}. Never call a blocking
  * method from a poll thread.
  *
- * <p>Options: {@code TCP_NODELAY}, {@code SO_KEEPALIVE} any time; {@code SO_SNDBUF} and {@code SO_RCVBUF} are the
- * sizes of the send and receive rings (powers of two), fixed once the connection opens; {@code SO_LINGER}: -1
+ * <p>Options: {@code TCP_NODELAY}, {@code SO_KEEPALIVE} any time; {@code SO_SNDBUF} and {@code SO_RCVBUF}, set before
+ * connect, are the sizes of the send and receive rings (rounded up to powers of two; default
+ * {@link BypassSockets#DEFAULT_RING_BYTES}) and of the connection's TCP send and receive buffers (default: the
+ * stack's {@link dev.bypass.stack.TcpConfig}), fixed once the connection opens; {@code SO_LINGER}: -1
  * (default) close returns at once and queued bytes still go, 0 close resets the connection, n &gt; 0 a blocking
  * close waits up to n seconds until the queued bytes are handed to TCP and the connection is given back.
+ *
+ * <p>Memory: an idle connection holds no ring. The send ring is taken from the {@link BypassSockets} ring pool on
+ * the first write (by the writing thread), the receive ring when the first bytes arrive (by the poll thread); both
+ * go back to the pool when the connection is closed on both sides of the rings. What an idle connection costs is
+ * then its slot, this channel, its selection key and the stack's TCP connection with its buffers (set small with
+ * SO_SNDBUF and SO_RCVBUF for many idle connections).
  */
 public final class BypassSocketChannel implements ByteChannel, BypassSelectionKey.Selectable {
     private final BypassSockets sockets;
@@ -54,6 +62,9 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
     private volatile BypassSelectionKey key;
     private volatile int sendRingBytes;
     private volatile int receiveRingBytes;
+    /** SO_SNDBUF, SO_RCVBUF set: the TCP buffers follow them (else the stack's). */
+    private volatile boolean sendBufferSet;
+    private volatile boolean receiveBufferSet;
     private volatile boolean noDelay;
     private volatile boolean keepAlive;
     private volatile int lingerSeconds = -1;
@@ -71,8 +82,8 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         this.accepted = true;
         this.slot = slot;
         this.connectFinished = true;
-        this.sendRingBytes = slot.send.capacity();
-        this.receiveRingBytes = slot.receive.capacity();
+        this.sendRingBytes = slot.sendRingBytes;
+        this.receiveRingBytes = slot.receiveRingBytes;
         this.noDelay = noDelay;
         this.keepAlive = keepAlive;
     }
@@ -122,7 +133,9 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
             throw new IllegalStateException("resource chooser picked resource " + resource + " of "
                 + sockets.resources.size());
         }
-        s = new ConnectionSlot(sendRingBytes, receiveRingBytes);
+        s = new ConnectionSlot(sendRingBytes, receiveRingBytes, sendBufferSet || receiveBufferSet
+            ? sockets.tcpOptions(resource, sendBufferSet ? sendRingBytes : 0, receiveBufferSet ? receiveRingBytes : 0)
+            : null);
         s.remote = remote;
         s.resource = resource;
         s.state = ConnectionSlot.CONNECTING;
@@ -267,7 +280,8 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         ConnectionSlot s = readable();
         try {
             while (true) {
-                int n = s.receive.read(destination);
+                SpscByteRing ring = s.receive;
+                int n = ring == null ? 0 : ring.read(destination);
                 if (n > 0 || !destination.hasRemaining()) {
                     afterRead(s);
                     return n;
@@ -281,6 +295,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
                 awaitReadable(s);
             }
         } finally {
+            s.letGo(sockets.rings);
             reading.set(false);
         }
     }
@@ -290,7 +305,8 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         ConnectionSlot s = readable();
         try {
             while (true) {
-                int n = s.receive.read(destination, offset, length);
+                SpscByteRing ring = s.receive;
+                int n = ring == null ? 0 : ring.read(destination, offset, length);
                 if (n > 0 || length == 0) {
                     afterRead(s);
                     return n;
@@ -304,6 +320,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
                 awaitReadable(s);
             }
         } finally {
+            s.letGo(sockets.rings);
             reading.set(false);
         }
     }
@@ -322,6 +339,10 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         if (!reading.compareAndSet(false, true)) {
             throw new IllegalStateException("two threads read " + s + " at once: one reader at a time");
         }
+        if (!s.hold()) {
+            reading.set(false);
+            throw SocketErrors.closed("read on a closed socket (to " + s.remote + ")");
+        }
         return s;
     }
 
@@ -336,7 +357,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
 
     /** True at the end of the peer's data; throws if the connection ended in error. */
     private boolean endOfStream(ConnectionSlot s) throws IOException {
-        if (!s.eof || s.receive.readable() > 0) {
+        if (!s.eof || s.receiveQueued() > 0) {
             return false;
         }
         TcpError e = s.error;
@@ -350,7 +371,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         Thread me = Thread.currentThread();
         s.readWaiter = me;
         try {
-            while (s.receive.readable() == 0 && !s.eof && !closed.get()) {
+            while (s.receiveQueued() == 0 && !s.eof && !closed.get()) {
                 LockSupport.park(this);
                 checkInterrupt();
             }
@@ -374,7 +395,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         try {
             int total = 0;
             while (true) {
-                int n = s.send.write(source);
+                int n = source.hasRemaining() ? sendRing(s).write(source) : 0;
                 if (n > 0) {
                     total += n;
                     ringDoorbell(s);
@@ -385,6 +406,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
                 awaitWritable(s);
             }
         } finally {
+            s.letGo(sockets.rings);
             writing.set(false);
         }
     }
@@ -395,7 +417,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         try {
             int total = 0;
             while (true) {
-                int n = s.send.write(source, offset + total, length - total);
+                int n = length > total ? sendRing(s).write(source, offset + total, length - total) : 0;
                 if (n > 0) {
                     total += n;
                     ringDoorbell(s);
@@ -406,6 +428,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
                 awaitWritable(s);
             }
         } finally {
+            s.letGo(sockets.rings);
             writing.set(false);
         }
     }
@@ -428,7 +451,21 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         if (!writing.compareAndSet(false, true)) {
             throw new IllegalStateException("two threads write " + s + " at once: one writer at a time");
         }
+        if (!s.hold()) {
+            writing.set(false);
+            throw SocketErrors.closed("write on a closed socket (to " + s.remote + ")");
+        }
         return s;
+    }
+
+    /** The send ring, taken from the pool on the first write (the one writer holds the slot). */
+    private SpscByteRing sendRing(ConnectionSlot s) {
+        SpscByteRing ring = s.send;
+        if (ring == null) {
+            ring = sockets.rings.take(s.sendRingBytes);
+            s.send = ring;
+        }
+        return ring;
     }
 
     private static void checkBroken(ConnectionSlot s) throws IOException {
@@ -443,7 +480,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         Thread me = Thread.currentThread();
         s.writeWaiter = me;
         try {
-            while (s.send.free() == 0 && s.state != ConnectionSlot.CLOSED && !closed.get()) {
+            while (s.sendRoom() == 0 && s.state != ConnectionSlot.CLOSED && !closed.get()) {
                 LockSupport.park(this);
                 checkInterrupt();
             }
@@ -513,6 +550,7 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         }
         int linger = lingerSeconds;
         sockets.command(s.resource, Commands.CLOSE, s.id, linger, 0, 0, 0);
+        s.letGo(sockets.rings); // the channel's hold; a read or write still running keeps its own
         if (linger > 0 && blocking) {
             long deadline = System.nanoTime() + linger * 1_000_000_000L;
             s.writeWaiter = Thread.currentThread();
@@ -561,15 +599,18 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
             if (s != null) {
                 throw new IllegalStateException(name + " sets the size of the socket's "
                     + (name == StandardSocketOptions.SO_SNDBUF ? "send" : "receive")
-                    + " ring, fixed once the connection opens: set it before connect (or on the server socket)");
+                    + " ring and TCP buffer, fixed once the connection opens: set it before connect (or on the server"
+                    + " socket)");
             }
             if (bytes <= 0 || bytes > (1 << 30)) {
                 throw new IllegalArgumentException(name + " must be 1..1 GiB, got " + bytes);
             }
             if (name == StandardSocketOptions.SO_SNDBUF) {
                 sendRingBytes = bytes;
+                sendBufferSet = true;
             } else {
                 receiveRingBytes = bytes;
+                receiveBufferSet = true;
             }
         } else if (name == StandardSocketOptions.SO_LINGER) {
             int seconds = (Integer) value;
@@ -593,9 +634,9 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         } else if (name == StandardSocketOptions.SO_KEEPALIVE) {
             v = keepAlive;
         } else if (name == StandardSocketOptions.SO_SNDBUF) {
-            v = s != null ? s.send.capacity() : sendRingBytes;
+            v = org.agrona.BitUtil.findNextPositivePowerOfTwo(s != null ? s.sendRingBytes : sendRingBytes);
         } else if (name == StandardSocketOptions.SO_RCVBUF) {
-            v = s != null ? s.receive.capacity() : receiveRingBytes;
+            v = org.agrona.BitUtil.findNextPositivePowerOfTwo(s != null ? s.receiveRingBytes : receiveRingBytes);
         } else if (name == StandardSocketOptions.SO_LINGER) {
             v = lingerSeconds;
         } else {
@@ -626,8 +667,8 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         if (s != null) {
             s.key = k;
         }
-        if (readyOpsNow() != 0) {
-            k.signal(); // ready already: from now on the poll thread signals changes
+        if ((readyOpsNow() & ops) != 0) {
+            k.signal(); // ready already for what it asks: from now on the poll thread signals changes
         }
         return k;
     }
@@ -648,10 +689,10 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         if (!connectFinished) {
             return state != ConnectionSlot.CONNECTING ? BypassSelectionKey.OP_CONNECT : 0;
         }
-        if (s.receive.readable() > 0 || s.eof) {
+        if (s.receiveQueued() > 0 || s.eof) {
             ops |= BypassSelectionKey.OP_READ;
         }
-        if (s.send.free() > 0 || state == ConnectionSlot.CLOSED) {
+        if (s.sendRoom() > 0 || state == ConnectionSlot.CLOSED) {
             ops |= BypassSelectionKey.OP_WRITE;
         }
         return ops;

@@ -3,8 +3,8 @@ package dev.bypass.socket;
 import dev.bypass.query.ConnectQueryClient;
 import dev.bypass.query.QueryCounters;
 import dev.bypass.query.TuplePolicy;
+import dev.bypass.stack.TcpConfig;
 import java.util.function.IntPredicate;
-
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -20,11 +20,20 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
  * BypassSocketChannel c = server.accept();               // blocks, like java.nio's
  * }</pre>
  *
+ * <p>Memory: a connection takes its send and receive rings from this object's ring pool only when it first moves
+ * bytes that way, and gives them back when it closes; idle connections hold none ({@link #ringsInUse()},
+ * {@link #reserveRings(int, int)}).
+ *
  * <p>Threads: every method, any thread.
  */
 public final class BypassSockets implements AutoCloseable {
-    /** Default send and receive ring of a connection (SO_SNDBUF, SO_RCVBUF). */
+    /**
+     * Default send and receive ring of a connection (SO_SNDBUF, SO_RCVBUF). A connection takes each ring from the
+     * {@linkplain #reserveRings ring pool} only when it first moves bytes that way: an idle connection holds none.
+     */
     public static final int DEFAULT_RING_BYTES = 64 * 1024;
+    /** Default most bytes of free rings of one size the ring pool keeps for reuse (beyond: freed by the GC). */
+    public static final long DEFAULT_RETAINED_RING_BYTES = 64L * 1024 * 1024;
     /** Default most connections and listening sockets open at once (ids in the slot tables). */
     public static final int DEFAULT_MAX_SOCKETS = 1 << 17;
     /** Default most keys registered with one selector. */
@@ -37,6 +46,9 @@ public final class BypassSockets implements AutoCloseable {
     final SlotTable<DatagramSlot> datagrams;
     /** Which resource reaches an address (the datagram channels' sends). */
     final ResourceRoutes routes;
+    final RingPool rings = new RingPool(DEFAULT_RETAINED_RING_BYTES);
+    /** The last per-socket TCP settings built, reused while sockets ask for the same (one object, not one each). */
+    private volatile TcpOptions lastTcpOptions;
     private volatile ResourceChooser chooser = ResourceChooser.FIRST;
     private volatile QueryRouting queryRouting;
     private final java.util.concurrent.atomic.AtomicLong commandRingFullWaits = new java.util.concurrent.atomic.AtomicLong();
@@ -201,6 +213,64 @@ public final class BypassSockets implements AutoCloseable {
     /** Open connections (ids in use). */
     public int openConnections() {
         return connections.size();
+    }
+
+    /**
+     * Fills the ring pool with {@code count} rings of {@code bytes} (rounded up to a power of two, as SO_SNDBUF and
+     * SO_RCVBUF are) so that connections take them instead of allocating, on the poll thread too. The pool keeps
+     * at most {@link #DEFAULT_RETAINED_RING_BYTES} (and 4,096 rings) of one size; returns how many were added.
+     * Any thread (an application thread: it allocates).
+     */
+    public int reserveRings(int bytes, int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("ring count must not be negative, got " + count);
+        }
+        return rings.reserve(bytes, count);
+    }
+
+    /** Send and receive rings the connections hold now (idle connections hold none). */
+    public long ringsInUse() {
+        return rings.inUse();
+    }
+
+    /** Data bytes of the rings the connections hold now. */
+    public long ringBytesInUse() {
+        return rings.bytesInUse();
+    }
+
+    /** Rings ever allocated (fresh direct memory, not taken from the pool's free lists). */
+    public long ringsAllocated() {
+        return rings.allocated();
+    }
+
+    /** Free rings waiting in the pool. */
+    public long ringsFree() {
+        return rings.free();
+    }
+
+    /**
+     * The stack's TCP settings of {@code resource} with the send and receive buffers set (SO_SNDBUF, SO_RCVBUF;
+     * 0 keeps the stack's), shared by the sockets that ask for the same.
+     */
+    TcpConfig tcpOptions(int resource, int sendBufferBytes, int receiveBufferBytes) {
+        TcpConfig base = resources.resource(resource).stack().config().tcp();
+        TcpOptions last = lastTcpOptions;
+        if (last != null && last.base == base && last.send == sendBufferBytes && last.receive == receiveBufferBytes) {
+            return last.options;
+        }
+        TcpConfig.Builder b = base.toBuilder();
+        if (sendBufferBytes > 0) {
+            b.sendBufferBytes(sendBufferBytes);
+        }
+        if (receiveBufferBytes > 0) {
+            b.receiveBufferBytes(receiveBufferBytes);
+        }
+        TcpConfig options = b.build();
+        lastTcpOptions = new TcpOptions(base, sendBufferBytes, receiveBufferBytes, options);
+        return options;
+    }
+
+    private record TcpOptions(TcpConfig base, int send, int receive, TcpConfig options) {
     }
 
     /**

@@ -31,6 +31,10 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
  *
  * <p>A connection is active only when something happened to it: a TCP handler callback, a command or a
  * doorbell put it on the active list. A cycle costs O(active connections), never O(open ones).
+ *
+ * <p>An idle connection has no rings: the bridge takes the receive ring from the {@link RingPool} when TCP first
+ * has bytes for it (a zero-length read asks TCP for the end of the stream before that), finds the send ring
+ * once the application's first write took it, and lets go of both when it releases the connection.
  */
 final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     /** Commands drained per cycle at most, so a flood of commands cannot starve the stack. */
@@ -40,6 +44,9 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     private final int index;
     private final NetworkStack stack;
     private final ManyToOneRingBuffer commands;
+    /** The buffer of a zero-length read: it asks TCP for the end of the stream without a ring to read into. */
+    private static final org.agrona.concurrent.UnsafeBuffer NO_BYTES = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+
     private ConnectionSlot[] active = new ConnectionSlot[256];
     private int activeCount;
     private ConnectionSlot[] notifySlots = new ConnectionSlot[256];
@@ -216,7 +223,8 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
     private void open(ConnectionSlot s, int address, int port, int localPort, int flags) {
         TcpConnection c;
         try {
-            c = stack.tcp().connect(address, port, localPort);
+            c = s.tcpOptions == null ? stack.tcp().connect(address, port, localPort)
+                : stack.tcp().connect(address, port, localPort, s.tcpOptions);
         } catch (RuntimeException e) {
             fail(s, e.getMessage());
             return;
@@ -528,7 +536,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
                 }
             }
             TcpConnection c = listener.accept();
-            ConnectionSlot s = new ConnectionSlot(l.sendRingBytes, l.receiveRingBytes);
+            ConnectionSlot s = new ConnectionSlot(l.sendRingBytes, l.receiveRingBytes, null);
             s.bridge = this;
             s.resource = index;
             s.connection = c;
@@ -602,22 +610,35 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         TcpState state = c.state();
 
         // TCP to the receive ring, while it has room. A full ring leaves the bytes in TCP, whose window closes.
+        // The first bytes take the ring from the pool; without bytes a zero-length read still tells the end.
         if (!s.eof && !s.appClosed) {
+            SpscByteRing receive = s.receive;
+            if (receive == null && c.readableBytes() > 0) {
+                receive = sockets.rings.take(s.receiveRingBytes);
+                s.receive = receive;
+            }
             while (true) {
-                int room = s.receive.producerContiguous();
+                int room = receive == null ? 0 : receive.producerContiguous();
                 if (room == 0) {
-                    if (c.readableBytes() > 0) {
+                    if (receive == null) {
+                        room = c.read(NO_BYTES, 0, 0);
+                        if (room < 0) {
+                            s.error = c.error();
+                            s.eof = true;
+                            changed = true;
+                        }
+                    } else if (c.readableBytes() > 0) {
                         s.receiveStalled = true;
                         VarHandle.fullFence();
-                        if (s.receive.free() > 0) {
+                        if (receive.free() > 0) {
                             activate(s); // the reader made room meanwhile: look again next cycle
                         }
                     }
                     break;
                 }
-                int n = c.read(s.receive.buffer(), s.receive.producerIndex(), room);
+                int n = c.read(receive.buffer(), receive.producerIndex(), room);
                 if (n > 0) {
-                    s.receive.commitWrite(n);
+                    receive.commitWrite(n);
                     changed = true;
                     continue;
                 }
@@ -630,27 +651,29 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             }
         }
 
-        // The send ring to TCP, as its buffer allows; what it does not take waits for onWritable.
+        // The send ring to TCP, as its buffer allows; what it does not take waits for onWritable. No ring: no
+        // write yet.
+        SpscByteRing send = s.send;
         if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) {
             if (!s.shutdownDone) {
                 int available;
-                while ((available = s.send.consumerContiguous()) > 0) {
-                    int n = c.write(s.send.buffer(), s.send.consumerIndex(), available);
+                while (send != null && (available = send.consumerContiguous()) > 0) {
+                    int n = c.write(send.buffer(), send.consumerIndex(), available);
                     if (n > 0) {
-                        s.send.commitRead(n);
+                        send.commitRead(n);
                         changed = true;
                     }
                     if (n < available) {
                         break;
                     }
                 }
-                if (s.shutdownRequested && s.send.readable() == 0) {
+                if (s.shutdownRequested && s.sendQueued() == 0) {
                     c.shutdownOutput();
                     s.shutdownDone = true;
                 }
             }
-        } else if (state == TcpState.CLOSED && s.send.readable() > 0) {
-            s.send.commitRead(s.send.consumerContiguous()); // nobody will take them: let a blocked writer see the end
+        } else if (state == TcpState.CLOSED && send != null && send.readable() > 0) {
+            send.commitRead(send.consumerContiguous()); // nobody will take them: let a blocked writer see the end
             activate(s);
             changed = true;
         }
@@ -670,7 +693,7 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
                 c.handler(null);
                 c.abort(); // SO_LINGER 0: reset now, queued data dropped
                 release(s);
-            } else if (state == TcpState.CLOSED || s.send.readable() == 0 || !state.isSynchronized()) {
+            } else if (state == TcpState.CLOSED || s.sendQueued() == 0 || !state.isSynchronized()) {
                 c.handler(null);
                 c.close();
                 release(s);
@@ -682,9 +705,14 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
         }
     }
 
+    /** The connection is done on this side: its id is free again and the poll thread lets go of its rings. */
     private void release(ConnectionSlot s) {
+        if (s.released) {
+            return; // served once more after its release (it was activated during the turn that released it)
+        }
         s.connection = null;
         sockets.connections.remove(s.id, s);
+        s.letGo(sockets.rings);
         s.released = true;
         queueNotify(s);
     }

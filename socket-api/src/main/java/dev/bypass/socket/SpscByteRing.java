@@ -76,6 +76,17 @@ public final class SpscByteRing {
         return capacity;
     }
 
+    /**
+     * Empties the ring for a new producer and consumer (both counters back to 0). Only while no thread uses it;
+     * the new users must see this through a happens-before edge (a volatile write, a concurrent queue).
+     */
+    public void reset() {
+        buffer.putLongVolatile(tailOffset, 0);
+        buffer.putLongVolatile(headOffset, 0);
+        headCache = 0;
+        tailCache = 0;
+    }
+
     /** The memory under the ring: data, then the trailer. */
     public AtomicBuffer buffer() {
         return buffer;
