@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class InteropScriptTest {
     private static final Pattern SUMMARY = Pattern.compile("(?m)^(\\d+) passed, (\\d+) failed$");
     private static final long TIMEOUT_MINUTES = 20;
+    /** Names the rig's prefix (interop.sh --prefix; default bpi): two runs on one machine need two. */
+    static final String PREFIX_ENV = "BYPASS_INTEROP_PREFIX";
 
     @TempDir
     Path tmp;
@@ -40,7 +42,12 @@ class InteropScriptTest {
         Environment.require(Files.exists(root.resolve("native/target/libbypass_dpdk.so")),
             "the DPDK shim (native/target/libbypass_dpdk.so; install libdpdk-dev and rebuild)");
         Path log = tmp.resolve("interop.log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(script.toString(), "--keep-logs", tmp.resolve("logs").toString()))
+        List<String> cmd = new java.util.ArrayList<>(List.of(script.toString(), "--keep-logs", tmp.resolve("logs").toString()));
+        String prefix = System.getenv(PREFIX_ENV);
+        if (prefix != null && !prefix.isBlank()) {
+            cmd.addAll(List.of("--prefix", prefix.strip())); // a rig of one's own beside someone else's run
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd)
             .directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("BYPASS_CLASSPATH", System.getProperty("java.class.path"));
