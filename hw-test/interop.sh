@@ -11,7 +11,7 @@
 # public tuple through the connect query.
 #
 # usage: hw-test/interop.sh [--prefix P] [--heap SIZE] [--bulk SIZE] [--keep-logs DIR]
-#   --prefix P      rig name prefix (default bpi; interfaces P{d,p}N, namespaces P-dut and P-peer)
+#   --prefix P      rig name prefix (default bpi; interfaces P{d,p,c,g}N, namespaces P-dut, P-peer, P-cli)
 #   --heap SIZE     the serving JVM's whole heap under Epsilon GC (default 80m)
 #   --bulk SIZE     bytes of the nc and send cases (default 1g: 1 GiB)
 #   --keep-logs DIR keep the logs and the capture there
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
         --heap) HEAP="$2"; shift 2 ;;
         --bulk) BULK="$2"; shift 2 ;;
         --keep-logs) KEEP="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "interop: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
