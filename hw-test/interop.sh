@@ -6,10 +6,12 @@
 # with a heap just above its start-up need (any steady-state allocation would exhaust it), runs the cases,
 # tears everything down, and prints one line per case and `N passed, N failed`. bypass serves on two
 # resources (veths 0 and 1) and the public IP; the stack as a client (`get`, `send`) runs in a second
-# process on resource 2.
+# process on resource 2. A third bypass process, the client stack (`connect`), runs in a namespace of its
+# own (P-cli) on two resources of its own, routed to the host by the kernel in P-peer; it connects by the
+# public tuple through the connect query.
 #
 # usage: hw-test/interop.sh [--prefix P] [--heap SIZE] [--bulk SIZE] [--keep-logs DIR]
-#   --prefix P      rig name prefix (default bpi; interfaces P{d,p}N, namespaces P-dut and P-peer)
+#   --prefix P      rig name prefix (default bpi; interfaces P{d,p,c,g}N, namespaces P-dut, P-peer, P-cli)
 #   --heap SIZE     the serving JVM's whole heap under Epsilon GC (default 80m)
 #   --bulk SIZE     bytes of the nc and send cases (default 1g: 1 GiB)
 #   --keep-logs DIR keep the logs and the capture there
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
         --heap) HEAP="$2"; shift 2 ;;
         --bulk) BULK="$2"; shift 2 ;;
         --keep-logs) KEEP="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "interop: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -78,6 +80,8 @@ result() { # result NAME OK DETAIL
     fi
 }
 ok() { if "$@"; then echo 0; else echo 1; fi; }
+# 0 if each pair of arguments (got want got want ...) is equal, else 1: several conditions for result.
+all_equal() { while [ $# -ge 2 ]; do [ "$1" = "$2" ] || { echo 1; return; }; shift 2; done; echo 0; }
 in_peer() { ip netns exec "$PEER" "$@"; }
 in_host() { ip netns exec "$HOST" "$@"; }
 in_dut() { ip netns exec "$DUT" "$@"; }
@@ -88,7 +92,7 @@ if [ -z "${BYPASS_CLASSPATH:-}" ]; then # else the caller (the test suite) built
     "$ROOT/bypass" build >/dev/null 2>&1 || { "$ROOT/bypass" build; cannot "the build failed"; }
 fi
 [ -f "$ROOT/native/target/libbypass_dpdk.so" ] || cannot "the DPDK shim native/target/libbypass_dpdk.so was not built"
-"$ROOT/hw-test/rig.sh" up --prefix "$PREFIX" --resources 3 --env-file "$WORK/rig.env" >"$WORK/rig.log" 2>&1 \
+"$ROOT/hw-test/rig.sh" up --prefix "$PREFIX" --resources 3 --client-resources 2 --env-file "$WORK/rig.env" >"$WORK/rig.log" 2>&1 \
     || { cat "$WORK/rig.log" >&2; cannot "rig.sh up failed"; }
 # shellcheck disable=SC1091
 . "$WORK/rig.env"
@@ -96,6 +100,7 @@ ip netns add "$HOST" || cannot "cannot create namespace $HOST"
 ip -n "$HOST" link set lo up
 SERVER="$BYPASS_RIG_DUT_IP_0"
 CLIENT_PEER="$BYPASS_RIG_PEER_IP_2"
+CLI="$BYPASS_RIG_CLIENT_NS"
 BULK_BYTES=$(python3 -c "
 import sys; t=sys.argv[1].lower(); m={'k':1<<10,'m':1<<20,'g':1<<30}
 print(int(float(t[:-1])*m[t[-1]]) if t[-1] in m else int(t))" "$BULK")
@@ -116,12 +121,14 @@ address = "$SERVER/$BYPASS_RIG_PREFIX_LEN"
 mac = "$BYPASS_RIG_DUT_MAC_0"
 exception-tap = "${PREFIX}k0"
 exception-netns = "$HOST"
+routes = ["$BYPASS_RIG_CLIENT_ROUTE via $BYPASS_RIG_PEER_IP_0"]
 
 [resource.r1]
 driver = "dpdk"
 af-packet = "$BYPASS_RIG_DUT_IF_1"
 address = "$BYPASS_RIG_DUT_IP_1/$BYPASS_RIG_PREFIX_LEN"
 mac = "$BYPASS_RIG_DUT_MAC_1"
+routes = ["$BYPASS_RIG_CLIENT_ROUTE via $BYPASS_RIG_PEER_IP_1"]
 EOF
 cat >"$WORK/client.conf" <<EOF
 [stack]
@@ -136,6 +143,30 @@ driver = "dpdk"
 af-packet = "$BYPASS_RIG_DUT_IF_2"
 address = "$BYPASS_RIG_DUT_IP_2/$BYPASS_RIG_PREFIX_LEN"
 mac = "$BYPASS_RIG_DUT_MAC_2"
+EOF
+# The client stack in its own namespace: two resources, each with a route to the rig's addresses via its
+# kernel gateway (the peer namespace forwards).
+cat >"$WORK/connect.conf" <<EOF
+[stack]
+name = "interop-connect"
+counters-file = "none"
+
+[eal]
+file-prefix = "$PREFIX-connect"
+
+[resource.c0]
+driver = "dpdk"
+af-packet = "$BYPASS_RIG_CLIENT_IF_0"
+address = "$BYPASS_RIG_CLIENT_IP_0/$BYPASS_RIG_PREFIX_LEN"
+mac = "$BYPASS_RIG_CLIENT_MAC_0"
+routes = ["$BYPASS_RIG_CLIENT_ROUTE via $BYPASS_RIG_GW_IP_0"]
+
+[resource.c1]
+driver = "dpdk"
+af-packet = "$BYPASS_RIG_CLIENT_IF_1"
+address = "$BYPASS_RIG_CLIENT_IP_1/$BYPASS_RIG_PREFIX_LEN"
+mac = "$BYPASS_RIG_CLIENT_MAC_1"
+routes = ["$BYPASS_RIG_CLIENT_ROUTE via $BYPASS_RIG_GW_IP_1"]
 EOF
 
 EPSILON="-XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms$HEAP -Xmx$HEAP -XX:+AlwaysPreTouch"
@@ -212,8 +243,25 @@ result curl-public-ip "$(ok [ "$got" = "$want" ])" "http://$BYPASS_RIG_PUBLIC_IP
 in_peer "$ROOT/bypass" query "$BYPASS_RIG_PUBLIC_IP:80" --connections 40 >"$WORK/query.log" 2>&1 || true
 on0=$(awk -v t="$SERVER:80" '$1 == t {print $2}' "$WORK/query.log")
 on1=$(awk -v t="$BYPASS_RIG_DUT_IP_1:80" '$1 == t {print $2}' "$WORK/query.log")
-result nio-connect-query "$(ok [ "${on0:-0}" = 20 ] && [ "${on1:-0}" = 20 ])" \
+result nio-connect-query "$(all_equal "${on0:-0}" 20 "${on1:-0}" 20)" \
     "40 connections via $BYPASS_RIG_PUBLIC_IP:80: ${on0:-0} on $SERVER, ${on1:-0} on $BYPASS_RIG_DUT_IP_1"
+
+# 3d. The client stack: a bypass process in its own namespace on two resources of its own connects 40 times by
+#     the public tuple through the connect query (the ring socket API: a round-robin chooser over its resources,
+#     round-robin over the bypass tuples on each), GETs 64 KiB on each and checks the bytes: 20 connections on
+#     each client resource, 20 on each of the host's resources, no fallback to the public tuple.
+rc=0
+ip netns exec "$CLI" "$ROOT/bypass" connect "$BYPASS_RIG_PUBLIC_IP:80" --connections 40 --get /bytes/65536 \
+    --config "$WORK/connect.conf" >"$WORK/connect.log" 2>&1 || rc=$?
+field() { awk -v k="$1" '$1 == "result" { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] } }' \
+    "$WORK/connect.log"; }
+count() { awk -v a="$1" -v b="$2" '$1 == a && $2 == b {print $NF}' "$WORK/connect.log"; }
+s0=$(count server-tuple "$SERVER:80"); s1=$(count server-tuple "$BYPASS_RIG_DUT_IP_1:80")
+c0=$(count client-resource c0); c1=$(count client-resource c1)
+verified=$(field verified); fallbacks=$(field fallbacks); queries=$(field queries)
+result stack-client-query "$(all_equal "$rc" 0 "${verified:-0}" 40 "${fallbacks:-x}" 0 "${s0:-0}" 20 "${s1:-0}" 20 \
+    "${c0:-0}" 20 "${c1:-0}" 20)" \
+    "40 connections from $CLI (c0 ${c0:-0}, c1 ${c1:-0}) via $BYPASS_RIG_PUBLIC_IP:80: ${s0:-0} on $SERVER, ${s1:-0} on $BYPASS_RIG_DUT_IP_1; ${verified:-0} of 40 GET /bytes/65536 byte-exact; queries ${queries:-?}, fallbacks ${fallbacks:-?}; exit $rc"
 
 # 4. 100 curls at once, each 64 KiB, each checked.
 want=$(bytes_of 65536)

@@ -62,8 +62,8 @@ class RigScriptsTest {
         for (String p : rigs) {
             Run down = run(rig().toString(), "down", "--prefix", p, "--env-file", tmp.resolve(p + ".env").toString());
             assertEquals(0, down.exit(), down::toString);
-            assertFalse(Files.exists(Path.of("/run/netns", p + "-dut")) || Files.exists(Path.of("/run/netns", p + "-peer")),
-                "rig " + p + " left behind");
+            assertFalse(Files.exists(Path.of("/run/netns", p + "-dut")) || Files.exists(Path.of("/run/netns", p + "-peer"))
+                || Files.exists(Path.of("/run/netns", p + "-cli")), "rig " + p + " left behind");
         }
     }
 
@@ -274,10 +274,93 @@ class RigScriptsTest {
     }
 
     @Test
+    void rig_dry_run_with_a_client_namespace_adds_its_pairs_and_forwarding_in_the_peer_only() {
+        String p = "t" + PID + "f";
+        Run up = run(rig().toString(), "up", "--dry-run", "--prefix", p, "--resources", "2", "--client-resources", "2",
+            "--env-file", tmp.resolve("dry.env").toString());
+        assertEquals(0, up.exit(), up::toString);
+        for (String line : List.of(
+            "ip netns add " + p + "-cli",
+            "ip -n " + p + "-cli link add " + p + "c1 address 02:00:c6:12:0c:02 type veth peer name " + p
+                + "g1 address 02:00:c6:12:0c:01 netns " + p + "-peer",
+            "ip netns exec " + p + "-cli ethtool -K " + p + "c0 gro off",
+            "ip netns exec " + p + "-peer ethtool -K " + p + "g0 tx off tso off gso off",
+            "ip -n " + p + "-peer addr add 198.18.11.1/24 dev " + p + "g0",
+            "ip netns exec " + p + "-peer sysctl -q -w net.ipv4.ip_forward=1",
+            "BYPASS_RIG_CLIENT_RESOURCES=\"2\"",
+            "BYPASS_RIG_CLIENT_NS=\"" + p + "-cli\"",
+            "BYPASS_RIG_CLIENT_IPS=\"198.18.11.2 198.18.12.2\"",
+            "BYPASS_RIG_GW_IP_1=\"198.18.12.1\"",
+            "BYPASS_RIG_CLIENT_ROUTE=\"198.18.0.0/16\"")) {
+            assertTrue(up.hasLine(line), () -> "missing line: " + line + "\n" + up);
+        }
+        for (String line : up.lines()) {
+            if (line.startsWith("ip ")) {
+                assertTrue(line.startsWith("ip netns add " + p + "-") || line.startsWith("ip -n " + p + "-")
+                    || line.startsWith("ip netns exec " + p + "-"), () -> "outside the rig: " + line);
+            }
+            assertFalse(line.contains("ip_forward") && !line.startsWith("#") && !line.startsWith("ip netns exec " + p + "-peer "),
+                () -> "forwarding outside the peer namespace: " + line);
+        }
+        assertEquals(List.of("ip -n " + p + "-peer route add 198.18.0.10/32 via 198.18.1.2 dev " + p + "p0"),
+            up.lines().stream().filter(l -> l.startsWith("ip ") && l.contains(" route ")).toList());
+        // Without client resources: no third namespace, no forwarding.
+        Run plain = run(rig().toString(), "up", "--dry-run", "--prefix", p, "--env-file", tmp.resolve("dry.env").toString());
+        assertFalse(plain.out().contains(p + "-cli") || plain.out().contains("ip_forward"), plain::toString);
+        assertTrue(plain.hasLine("BYPASS_RIG_CLIENT_RESOURCES=\"0\""), plain::toString);
+    }
+
+    @Test
+    void rig_with_client_resources_builds_the_client_namespace_and_the_peer_forwards() throws Exception {
+        requireRig();
+        String p = prefix("g");
+        String cli = p + "-cli";
+        String peer = p + "-peer";
+        Path envFile = tmp.resolve(p + ".env");
+        Run up = run(rig().toString(), "up", "--prefix", p, "--client-resources", "2", "--env-file", envFile.toString());
+        System.out.println("[rig] " + up);
+        assertEquals(0, up.exit(), up::toString);
+        assertTrue(up.hasLine("OK rig " + p + " up: 1 resource(s), 2 client resource(s) in " + cli + ", env file " + envFile),
+            up::toString);
+        Run status = run(rig().toString(), "status", "--prefix", p, "--env-file", envFile.toString());
+        System.out.println("[rig] " + status);
+        assertEquals(0, status.exit(), status::toString);
+        assertTrue(status.hasLine("UP rig " + p + ": 1 resource(s), 2 client resource(s), peer offloads off"), status::toString);
+        assertTrue(status.hasLine("forwarding " + peer + ": ip_forward 1"), status::toString);
+        Map<String, String> env = readEnvFile(envFile);
+        assertEquals(cli, env.get("BYPASS_RIG_CLIENT_NS"));
+        assertEquals(p + "c0 " + p + "c1", env.get("BYPASS_RIG_CLIENT_IFS"));
+        assertEquals("198.18.11.1 198.18.12.1", env.get("BYPASS_RIG_GW_IPS"));
+        for (int j = 0; j < 2; j++) {
+            String c = p + "c" + j;
+            Run link = ok(run("ip", "-n", cli, "-o", "link", "show", "dev", c));
+            assertTrue(link.out().contains("PROMISC") && link.out().contains("state UP"), link::toString);
+            assertEquals("", ok(run("ip", "-n", cli, "-o", "addr", "show", "dev", c)).out().strip());
+            Run gw = ok(run("ip", "-n", peer, "-o", "-4", "addr", "show", "dev", p + "g" + j));
+            assertTrue(gw.out().contains(" inet 198.18." + (11 + j) + ".1/24 "), gw::toString);
+            // The kernel's ARP request for the client's address arrives at the client's DPDK end.
+            long before = rxPackets(cli, c);
+            run("ip", "netns", "exec", peer, "ping", "-c", "1", "-W", "1", "198.18." + (11 + j) + ".2");
+            long after = rxPackets(cli, c);
+            assertTrue(after > before, () -> c + " received nothing (" + before + " -> " + after + ")");
+        }
+        assertEquals("1", ok(run("ip", "netns", "exec", peer, "cat", "/proc/sys/net/ipv4/ip_forward")).out().strip());
+        assertEquals("0", ok(run("ip", "netns", "exec", p + "-dut", "cat", "/proc/sys/net/ipv4/ip_forward")).out().strip());
+        assertEquals("", ok(run("ip", "-n", cli, "route", "show")).out().strip(), "the client namespace has no routes");
+        assertFalse(ok(run("ip", "-o", "link", "show")).out().contains(": " + p), "a rig link in this namespace");
+
+        Run down = run(rig().toString(), "down", "--prefix", p, "--env-file", envFile.toString());
+        assertEquals(0, down.exit(), down::toString);
+        assertTrue(down.hasLine("deleted namespace " + cli), down::toString);
+        assertFalse(Files.exists(Path.of("/run/netns", cli)), "client namespace left behind");
+    }
+
+    @Test
     void rig_rejects_bad_options_with_exit_2() {
         for (List<String> args : List.<List<String>>of(List.of("up", "--resources", "5"), List.of("up", "--resources", "0"),
             List.of("up", "--prefix", "Bad-Name"), List.of("up", "--prefix", "waytoolongprefix"),
-            List.of("up", "--peer-offloads", "maybe"), List.of("sideways"), List.of())) {
+            List.of("up", "--peer-offloads", "maybe"), List.of("up", "--client-resources", "5"),
+            List.of("up", "--client-resources", "x"), List.of("sideways"), List.of())) {
             List<String> cmd = new ArrayList<>(List.of(rig().toString()));
             cmd.addAll(args);
             cmd.add("--dry-run");
@@ -287,7 +370,8 @@ class RigScriptsTest {
         }
         Run help = run(rig().toString(), "--help");
         assertEquals(0, help.exit());
-        assertTrue(help.out().contains("--peer-offloads on|off") && help.out().contains("--env-file PATH"), help::toString);
+        assertTrue(help.out().contains("--peer-offloads on|off") && help.out().contains("--env-file PATH")
+            && help.out().contains("--client-resources M"), help::toString);
     }
 
     /**

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bypass", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A userspace TCP/IP stack in Java over kernel-bypass NICs.",
     subcommands = {DemoCommand.class, ServeCommand.class, StatCommand.class, GetCommand.class, SendCommand.class,
-        DoctorCommand.class, ConfigCommand.class, PatternCommand.class, QueryCommand.class, PacketdrillCommand.class,
+        DoctorCommand.class, ConfigCommand.class, PatternCommand.class, QueryCommand.class, ConnectCommand.class,
+        PacketdrillCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Running it:",
         "  ./bypass doctor                    what this host lacks (JVM flags, TAP, DPDK, hugepages, ...)",
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
         "  ./bypass config --reference        every configuration key ($BYPASS_CONFIG names a default file)",
         "  ./bypass pattern SIZE [--sha256]   the bytes the services send, to check transfers from kernel tools",
         "  ./bypass query IP:PORT             connect through a host's connect query from kernel networking",
+        "  ./bypass connect IP:PORT -n N      N connections through the query from every resource, each GET checked",
         "", "From the ./bypass launcher also:",
         "  test     build and run every test (Maven: mvn verify), as CI does",
         "  build    build without running tests"})
