@@ -495,12 +495,12 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
             while (true) {
                 int room = s.receive.producerContiguous();
                 if (room == 0) {
-                    if (c.readableBytes() > 0) {
-                        s.receiveStalled = true;
-                        VarHandle.fullFence();
-                        if (s.receive.free() > 0) {
-                            activate(s); // the reader made room meanwhile: look again next cycle
-                        }
+                    // Bytes may wait in TCP, or only the peer's FIN (every byte before it is in the ring): either way
+                    // the reader must ring once it makes room, or the end of the stream would never be seen.
+                    s.receiveStalled = true;
+                    VarHandle.fullFence();
+                    if (s.receive.free() > 0) {
+                        activate(s); // the reader made room meanwhile: look again next cycle
                     }
                     break;
                 }
