@@ -60,8 +60,8 @@ final class HostsDemoText {
                 s.name().startsWith("accept") ? s.capacityBytes() + " conns" : s.capacityBytes() / 1024 + " KiB",
                 s.meanPercent(), s.peakPercent()));
         }
-        sb.append(String.format(Locale.ROOT, "%nudp: %d datagrams sent to 198.18.0.100:7, %d echoed back, %d wrong%n",
-            r.udpSent(), r.udpReceived(), r.udpMismatches()));
+        sb.append(String.format(Locale.ROOT, "%nudp: %d datagrams sent to 198.18.0.100:7, %d echoed back, %d wrong, %d dropped"
+            + " by a full receive ring%n", r.udpSent(), r.udpReceived(), r.udpMismatches(), r.udpRingDrops()));
         HostsDemo.SteadyState st = r.steadyState();
         if (st.bytesMoved() >= 0) {
             sb.append(String.format(Locale.ROOT, "steady state: while %s were checked, the poll threads allocated %d"
@@ -151,7 +151,8 @@ final class HostsDemoText {
         }
         sb.append("],\"ring_samples\":").append(r.ringSamples());
         sb.append(",\"udp\":{\"sent\":").append(r.udpSent()).append(",\"received\":").append(r.udpReceived())
-            .append(",\"wrong\":").append(r.udpMismatches()).append('}');
+            .append(",\"wrong\":").append(r.udpMismatches()).append(",\"receive_ring_drops\":").append(r.udpRingDrops())
+            .append('}');
         HostsDemo.SteadyState st = r.steadyState();
         sb.append(",\"steady_state\":{\"bytes_checked\":").append(st.bytesMoved()).append(",\"poll_thread_allocated\":")
             .append(st.pollThreadBytes()).append(",\"app_thread_allocated\":").append(st.appThreadBytes())
