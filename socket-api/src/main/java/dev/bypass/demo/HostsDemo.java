@@ -55,7 +55,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>While it runs, a monitor samples every few milliseconds what the rings between the application threads and
  * the poll threads hold (send and receive rings of the connections, the accept ring, the command rings) and hands
- * a {@link Progress} to the caller about twice a second. Every NIC sits behind a {@link FaultInjectingDevice}
+ * a {@link Progress} to the caller four times a second. Every NIC sits behind a {@link FaultInjectingDevice}
  * (rate and one-way delay always, plus the faults asked for); one client NIC can be captured to a pcap file.
  */
 public final class HostsDemo {
@@ -171,13 +171,13 @@ public final class HostsDemo {
     private static final String SERVER_PUBLIC = "198.18.0.100";
     private static final String CLIENT_PUBLIC = "198.18.0.101";
     private static final long SAMPLE_NS = 5_000_000L;
-    private static final long PROGRESS_NS = 500_000_000L;
+    private static final long PROGRESS_NS = 250_000_000L;
     private static final int CHUNK = 64 * 1024;
 
     private HostsDemo() {
     }
 
-    /** Runs the demo; {@code onProgress} (may be null) gets a progress report about every half second. */
+    /** Runs the demo; {@code onProgress} (may be null) gets a progress report every quarter second. */
     public static Result run(Options o, Consumer<Progress> onProgress) throws IOException {
         return new Run(o, onProgress).run();
     }
