@@ -78,7 +78,7 @@ class DemoTest {
     void hosts_demo_connects_by_public_tuple_through_the_query_spread_over_every_resource_and_checks_every_byte()
         throws Exception {
         int connections = 40;
-        long bytes = 64 * 1024;
+        long bytes = 256 * 1024;
         HostsDemo.Result r = HostsDemo.run(hosts(bytes, connections, 0, null, 60_000), null);
         assertTrue(r.ok(), r.problem());
         int[] server = r.server().connectionsPerResource();
@@ -109,7 +109,12 @@ class DemoTest {
         for (HostsDemo.RingStat s : r.rings()) {
             assertTrue(s.peakPercent() >= s.meanPercent() && s.peakPercent() <= 100, s.toString());
         }
-        assertTrue(r.rings().get(0).peakPercent() > 0, "the client's send rings held bytes: " + r.rings());
+        // Which rings fill depends on who is faster on this machine; bytes sit in some connection ring when sampled.
+        double peaks = 0;
+        for (int i = 0; i < 4; i++) {
+            peaks += r.rings().get(i).peakPercent();
+        }
+        assertTrue(peaks > 0, "the connections' rings held bytes: " + r.rings());
         assertEquals(0, r.udpMismatches());
         assertTrue(r.udpReceived() > 0 && r.udpSent() == 100, r.udpSent() + " / " + r.udpReceived());
     }
