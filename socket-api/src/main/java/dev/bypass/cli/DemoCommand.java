@@ -1,6 +1,7 @@
 package dev.bypass.cli;
 
 import dev.bypass.demo.Demo;
+import dev.bypass.demo.HostsDemo;
 import dev.bypass.stack.counters.Counter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -12,19 +13,30 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
-/** {@code bypass demo}: two in-memory hosts exchange checked data; prints what happened. */
+/** {@code bypass demo}: a multi-resource server host and a client host exchange checked data; prints what happened. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Two in-memory hosts exchange checked data over TCP and UDP; prints the figures.", "",
-        "Two bypass hosts on an in-memory switch exchange data over TCP (both directions, several connections)",
-        "and UDP in virtual time, then print bytes, segments, retransmissions, RTT and the counters of every",
-        "protocol. Exits 1 if any byte arrived wrong."})
+    description = {"A 4-resource server host and a 2-resource client host exchange checked data; prints the figures.", "",
+        "Two bypass hosts on an in-memory switch, in real time: the client opens its TCP connections by the server's",
+        "public tuple through the connect query, so they spread over every resource of both hosts, and both ends",
+        "stream a checked byte pattern through the ring socket API; UDP datagrams go to an echo service. Prints, while",
+        "it runs and at the end, the connections per resource, the query figures and the ring occupancy.",
+        "--virtual runs the older demo instead: two single-NIC hosts in deterministic virtual time.",
+        "Exits 1 if any byte arrived wrong or the transfer did not finish."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--bytes", converter = Sizes.Bytes.class, defaultValue = "8M", paramLabel = "SIZE",
+    @Option(names = "--bytes", converter = Sizes.Bytes.class, defaultValue = "4M", paramLabel = "SIZE",
         description = "bytes each way per connection (default ${DEFAULT-VALUE})")
     long bytes;
 
-    @Option(names = "--connections", defaultValue = "4", description = "TCP connections (default ${DEFAULT-VALUE})")
+    @Option(names = "--connections", defaultValue = "8", description = "TCP connections (default ${DEFAULT-VALUE})")
     int connections;
+
+    @Option(names = "--server-resources", defaultValue = "4", paramLabel = "N",
+        description = "resources (NICs, stacks, poll threads) of the server host (default ${DEFAULT-VALUE})")
+    int serverResources;
+
+    @Option(names = "--client-resources", defaultValue = "2", paramLabel = "N",
+        description = "resources of the client host (default ${DEFAULT-VALUE})")
+    int clientResources;
 
     @Option(names = "--datagrams", defaultValue = "1000", description = "UDP datagrams echoed (default ${DEFAULT-VALUE})")
     int datagrams;
@@ -45,7 +57,7 @@ public final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--rate", converter = Sizes.Rate.class, defaultValue = "10g", paramLabel = "BITS/S",
-        description = "link rate (default ${DEFAULT-VALUE}; 0 for unlimited)")
+        description = "link rate of each NIC (default ${DEFAULT-VALUE}; 0 for unlimited)")
     long rate;
 
     @Option(names = "--delay-us", defaultValue = "20", description = "one-way link delay in microseconds (default ${DEFAULT-VALUE})")
@@ -54,10 +66,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-offload", description = "NICs offer no checksum offload and no TSO")
     boolean noOffload;
 
-    @Option(names = "--pcap", paramLabel = "FILE", description = "capture host A's NIC to a pcap file")
+    @Option(names = "--pcap", paramLabel = "FILE",
+        description = "capture a NIC to a pcap file (the client's first resource; with --virtual, host A's)")
     Path pcap;
 
-    @Option(names = "--json", description = "print the summary as one JSON object")
+    @Option(names = "--timeout", converter = Durations.class, defaultValue = "60s", paramLabel = "DURATION",
+        description = "give up (exit 1) if the transfer has not finished by then (default ${DEFAULT-VALUE}; real time only)")
+    java.time.Duration timeout;
+
+    @Option(names = "--virtual", description = "two single-NIC hosts in deterministic virtual time (the older demo)")
+    boolean virtual;
+
+    @Option(names = "--json", description = "print the summary as one JSON object (and no progress lines)")
     boolean json;
 
     @Spec
@@ -65,6 +85,29 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
+        if (virtual) {
+            return callVirtual();
+        }
+        HostsDemo.Options options;
+        try {
+            options = new HostsDemo.Options(bytes, connections, datagrams, loss, reorder, duplicate, corrupt, seed, rate,
+                delayUs * 1000, !noOffload, pcap, serverResources, clientResources, Math.max(1, timeout.toMillis()));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (!json) {
+            System.out.print(HostsDemoText.header(options));
+            System.out.flush();
+        }
+        HostsDemo.Result r = HostsDemo.run(options, json ? null : p -> {
+            System.out.println(HostsDemoText.progress(p));
+            System.out.flush();
+        });
+        System.out.println(json ? HostsDemoText.json(options, r) : HostsDemoText.table(options, r));
+        return r.ok() ? 0 : 1;
+    }
+
+    private int callVirtual() throws java.io.IOException {
         Demo.Options options;
         try {
             options = new Demo.Options(bytes, connections, datagrams, loss, reorder, duplicate, corrupt, seed, rate,
@@ -145,7 +188,7 @@ public final class DemoCommand implements Callable<Integer> {
         return sb.append("]}").toString();
     }
 
-    private static String map(Map<String, Long> m) {
+    static String map(Map<String, Long> m) {
         StringBuilder sb = new StringBuilder("{");
         for (Map.Entry<String, Long> e : m.entrySet()) {
             sb.append(sb.length() == 1 ? "" : ",").append(quote(e.getKey())).append(':').append(e.getValue());
@@ -153,7 +196,7 @@ public final class DemoCommand implements Callable<Integer> {
         return sb.append('}').toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {
@@ -180,16 +223,16 @@ public final class DemoCommand implements Callable<Integer> {
         return f.get("lost") + "/" + f.get("duplicated") + "/" + f.get("reordered") + "/" + f.get("corrupted");
     }
 
-    private static String pct(double p) {
+    static String pct(double p) {
         return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
     }
 
-    private static String gbit(long bps) {
+    static String gbit(long bps) {
         return bps >= 1_000_000_000L ? String.format(Locale.ROOT, "%.3g Gbit/s", bps / 1e9)
             : String.format(Locale.ROOT, "%.3g Mbit/s", bps / 1e6);
     }
 
-    private static String human(long bytes) {
+    static String human(long bytes) {
         if (bytes >= 1L << 30) {
             return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
         }

@@ -27,6 +27,8 @@ import org.agrona.concurrent.MessageHandler;
  * AsynchronousCloseException.
  */
 public final class BypassServerSocketChannel implements Channel, BypassSelectionKey.Selectable {
+    /** An accept-ring record: 8 bytes of header and the 4-byte id, aligned to 8 (as {@link ListenSlot} sizes it). */
+    private static final int ACCEPT_RECORD_BYTES = 16;
     private final BypassSockets sockets;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean accepting = new AtomicBoolean();
@@ -183,6 +185,21 @@ public final class BypassServerSocketChannel implements Channel, BypassSelection
     @Override
     public boolean isOpen() {
         return !closed.get();
+    }
+
+    /**
+     * Connections waiting in the accept ring (handed over by the poll threads, not yet accepted), or 0 before
+     * bind: a snapshot, for monitoring. Any thread.
+     */
+    public int acceptRingWaiting() {
+        ListenSlot s = slot;
+        return s == null ? 0 : s.acceptRing.size() / ACCEPT_RECORD_BYTES;
+    }
+
+    /** How many connections the accept ring holds at most, or 0 before bind. */
+    public int acceptRingCapacity() {
+        ListenSlot s = slot;
+        return s == null ? 0 : s.acceptRing.capacity() / ACCEPT_RECORD_BYTES;
     }
 
     /**

@@ -263,6 +263,33 @@ public final class BypassSocketChannel implements ByteChannel, BypassSelectionKe
         return slot;
     }
 
+    /**
+     * Bytes waiting in the send ring (written by the application, not yet handed to TCP), or 0 before connect:
+     * a snapshot, for monitoring. Any thread; reads two counters, allocates nothing.
+     */
+    public int sendRingUsed() {
+        ConnectionSlot s = slot;
+        return s == null ? 0 : s.sendQueued();
+    }
+
+    /** Bytes waiting in the receive ring (from TCP, not yet read by the application), or 0 before connect: a snapshot. */
+    public int receiveRingUsed() {
+        ConnectionSlot s = slot;
+        return s == null ? 0 : s.receiveQueued();
+    }
+
+    /** The send ring's size in bytes (SO_SNDBUF as it will be or is). Any thread. */
+    public int sendRingCapacity() {
+        ConnectionSlot s = slot;
+        return s == null ? sendRingBytes : s.sendRingBytes;
+    }
+
+    /** The receive ring's size in bytes (SO_RCVBUF as it will be or is). Any thread. */
+    public int receiveRingCapacity() {
+        ConnectionSlot s = slot;
+        return s == null ? receiveRingBytes : s.receiveRingBytes;
+    }
+
     /** The resource this connection lives on, or -1 before connect. */
     public int resource() {
         ConnectionSlot s = slot;

@@ -210,6 +210,16 @@ public final class BypassSockets implements AutoCloseable {
         return commandRingFullWaits.get();
     }
 
+    /** Bytes of commands waiting in resource {@code resource}'s command ring: a snapshot, for monitoring. */
+    public int commandRingUsed(int resource) {
+        return resources.resource(Objects.checkIndex(resource, bridges.length)).commandRing().size();
+    }
+
+    /** The size in bytes of resource {@code resource}'s command ring. */
+    public int commandRingCapacity(int resource) {
+        return resources.resource(Objects.checkIndex(resource, bridges.length)).commandRing().capacity();
+    }
+
     /** Open connections (ids in use). */
     public int openConnections() {
         return connections.size();

@@ -627,7 +627,9 @@ final class SocketBridge implements PollLoop.DutyCycleHook, MessageHandler {
                             s.eof = true;
                             changed = true;
                         }
-                    } else if (c.readableBytes() > 0) {
+                    } else {
+                        // Bytes may wait in TCP, or only the peer's FIN (every byte before it is in the ring):
+                        // either way the reader must ring once it makes room, or the end would never be seen.
                         s.receiveStalled = true;
                         VarHandle.fullFence();
                         if (receive.free() > 0) {
