@@ -17,7 +17,6 @@ import dev.bypass.stack.TcpListener;
 import dev.bypass.stack.UdpSocket;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
-import dev.bypass.stack.addr.MacAddress;
 import dev.bypass.stack.counters.Counter;
 import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.NetworkDevice;
@@ -40,7 +39,8 @@ public final class Demo {
     /** What to run. */
     public record Options(long bytesPerDirection, int connections, int udpDatagrams, double lossPercent,
                           double reorderPercent, double duplicatePercent, double corruptPercent, long seed,
-                          long linkBitsPerSecond, long oneWayDelayNs, boolean offloads, Path pcap) {
+                          long linkBitsPerSecond, long oneWayDelayNs, boolean offloads, Path pcap)
+        implements DemoLinks.LinkOptions {
         public Options {
             if (bytesPerDirection < 0 || connections < 1 || udpDatagrams < 0) {
                 throw new IllegalArgumentException("demo needs bytes >= 0, connections >= 1, datagrams >= 0");
@@ -194,22 +194,11 @@ public final class Demo {
     }
 
     private static InMemoryNicConfig nic(String name, int id, int offloads) {
-        InMemoryNicConfig.Builder b = InMemoryNicConfig.builder(name, MacAddress.local(id)).poolFrames(8192)
-            .offloads(offloads);
-        if ((offloads & DeviceCapabilities.OFFLOAD_TSO) != 0) {
-            b.maxTsoBytes(65536).frameCapacityBytes(65536 + 256);
-        }
-        return b.build();
+        return DemoLinks.nic(name, id, offloads, 8192);
     }
 
     private static FaultConfig link(Options o, long seed) {
-        FaultConfig.Builder f = FaultConfig.builder(seed).lossPercent(o.lossPercent()).reorderPercent(o.reorderPercent())
-            .duplicatePercent(o.duplicatePercent()).corruptPercent(o.corruptPercent()).delayNs(o.oneWayDelayNs())
-            .maxHeldFrames(8000);
-        if (o.linkBitsPerSecond() > 0) {
-            f.rate(o.linkBitsPerSecond(), 4 << 20);
-        }
-        return f.build();
+        return DemoLinks.link(o, seed, 8000);
     }
 
     private static HostReport report(NetworkStack s, FaultInjectingDevice wire, List<PatternEndpoint> ends, long udpSent,

@@ -23,7 +23,6 @@ import dev.bypass.socket.BypassSockets;
 import dev.bypass.socket.ResourceChooser;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.IpAddress;
-import dev.bypass.stack.addr.MacAddress;
 import dev.bypass.stack.counters.Counter;
 import dev.bypass.stack.device.DeviceCapabilities;
 import dev.bypass.stack.device.NetworkDevice;
@@ -63,7 +62,8 @@ public final class HostsDemo {
     public record Options(long bytesPerConnection, int connections, int udpDatagrams, double lossPercent,
                           double reorderPercent, double duplicatePercent, double corruptPercent, long seed,
                           long linkBitsPerSecond, long oneWayDelayNs, boolean offloads, Path pcap, int serverResources,
-                          int clientResources, long timeoutMs) {
+                          int clientResources, long timeoutMs)
+        implements DemoLinks.LinkOptions {
         public Options {
             if (bytesPerConnection < 0 || connections < 1 || udpDatagrams < 0) {
                 throw new IllegalArgumentException("demo needs bytes >= 0, connections >= 1, datagrams >= 0");
@@ -893,21 +893,10 @@ public final class HostsDemo {
     }
 
     private static InMemoryNicConfig nic(String name, int id, int offloads) {
-        InMemoryNicConfig.Builder b = InMemoryNicConfig.builder(name, MacAddress.local(id)).poolFrames(4096)
-            .offloads(offloads);
-        if ((offloads & DeviceCapabilities.OFFLOAD_TSO) != 0) {
-            b.maxTsoBytes(65536).frameCapacityBytes(65536 + 256);
-        }
-        return b.build();
+        return DemoLinks.nic(name, id, offloads, 4096);
     }
 
     private static FaultConfig link(Options o, long seed) {
-        FaultConfig.Builder f = FaultConfig.builder(seed).lossPercent(o.lossPercent()).reorderPercent(o.reorderPercent())
-            .duplicatePercent(o.duplicatePercent()).corruptPercent(o.corruptPercent()).delayNs(o.oneWayDelayNs())
-            .maxHeldFrames(4000);
-        if (o.linkBitsPerSecond() > 0) {
-            f.rate(o.linkBitsPerSecond(), 4 << 20);
-        }
-        return f.build();
+        return DemoLinks.link(o, seed, 4000);
     }
 }
