@@ -116,9 +116,8 @@ class DemoTest {
         }
         assertTrue(peaks > 0, "the connections' rings held bytes: " + r.rings());
         assertEquals(0, r.udpMismatches());
-        // The link is lossless, but a poll thread starved of CPU (2 cores, 6 poll threads, other builds) can let an
-        // in-memory NIC's receive ring overflow, as a real NIC's does: UDP does not retransmit, so only "some came
-        // back, none wrong" is certain here. (The first datagram waits alone for ARP, so none is dropped there.)
+        // Not all: one loaded fresh-clone run got 85 of 100 back (cause not traced yet: see the issue 6 note); the
+        // demo run alone gets 1000 of 1000. Some came back and none was wrong.
         assertEquals(100, r.udpSent());
         assertTrue(r.udpReceived() > 0, r.udpSent() + " / " + r.udpReceived());
     }
