@@ -12,6 +12,9 @@ import dev.bypass.stack.TcpState;
 import dev.bypass.stack.addr.Endpoint;
 import dev.bypass.stack.addr.MacAddress;
 import dev.bypass.stack.counters.Counter;
+import dev.bypass.stack.device.NetworkDevice;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Two stacks on an in-memory network, client 198.18.0.1 and server 198.18.0.2, with one established TCP
@@ -26,14 +29,32 @@ final class TwoStacks implements AutoCloseable {
     final TcpConnection server;
 
     TwoStacks() {
+        this(TcpConfig.builder().noDelay(true).build(), 0, UnaryOperator.identity(), UnaryOperator.identity());
+    }
+
+    TwoStacks(TcpConfig tcp, UnaryOperator<NetworkDevice> wrapClient, UnaryOperator<NetworkDevice> wrapServer) {
+        this(tcp, TimeUnit.DAYS.toNanos(1), wrapClient, wrapServer);
+    }
+
+    /**
+     * Stacks with TCP configuration {@code tcp} whose NICs are wrapped by {@code wrapClient} and
+     * {@code wrapServer} (a bench device that records or replays frames); ARP entries stay reachable for a day,
+     * so a benchmark that advances a virtual clock fast sees no ARP probe (the no-argument constructor keeps the
+     * default, 30 s).
+     */
+    private TwoStacks(TcpConfig tcp, long arpReachableNs, UnaryOperator<NetworkDevice> wrapClient,
+                      UnaryOperator<NetworkDevice> wrapServer) {
         InMemoryNetwork network = new InMemoryNetwork(2);
         InMemoryNic clientNic = network.connect(InMemoryNicConfig.builder("client", MacAddress.local(1)).build());
         InMemoryNic serverNic = network.connect(InMemoryNicConfig.builder("server", MacAddress.local(2)).build());
-        TcpConfig tcp = TcpConfig.builder().noDelay(true).build();
-        clientStack = new NetworkStack(StackConfig.builder().name("client").address("198.18.0.1/24").secretSeed(1)
-            .tcp(tcp).build(), clientNic);
-        serverStack = new NetworkStack(StackConfig.builder().name("server").address("198.18.0.2/24").secretSeed(2)
-            .tcp(tcp).build(), serverNic);
+        StackConfig.Builder clientConfig = StackConfig.builder().name("client").address("198.18.0.1/24").secretSeed(1);
+        StackConfig.Builder serverConfig = StackConfig.builder().name("server").address("198.18.0.2/24").secretSeed(2);
+        if (arpReachableNs > 0) {
+            clientConfig.arpReachableNs(arpReachableNs);
+            serverConfig.arpReachableNs(arpReachableNs);
+        }
+        clientStack = new NetworkStack(clientConfig.tcp(tcp).build(), wrapClient.apply(clientNic));
+        serverStack = new NetworkStack(serverConfig.tcp(tcp).build(), wrapServer.apply(serverNic));
         // Start both clocks first: a connect before the first poll would stamp its SYN with time 0.
         pollBoth();
         TcpListener listener = serverStack.tcp().listen(PORT);
