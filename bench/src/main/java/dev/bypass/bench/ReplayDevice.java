@@ -1,8 +1,7 @@
 package dev.bypass.bench;
 
-import dev.bypass.stack.device.DeviceCapabilities;
+import dev.bypass.nic.decorator.DeviceDecorator;
 import dev.bypass.stack.device.Frame;
-import dev.bypass.stack.device.FramePool;
 import dev.bypass.stack.device.NetworkDevice;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -16,8 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * with both receive checksums marked good (a NIC with receive checksum offload), and every frame the stack
  * transmits is counted and released (a NIC whose wire is infinitely fast).
  */
-final class ReplayDevice implements NetworkDevice {
-    private final NetworkDevice inner;
+final class ReplayDevice extends DeviceDecorator {
     private final UnsafeBuffer template = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024));
     private int recordLength = -1;
     private int templateLength;
@@ -27,7 +25,7 @@ final class ReplayDevice implements NetworkDevice {
     private long bytesTransmitted;
 
     ReplayDevice(NetworkDevice inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     /** Record a copy of the next frame of {@code length} bytes transmitted through this device. */
@@ -81,45 +79,15 @@ final class ReplayDevice implements NetworkDevice {
     }
 
     @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public long macAddress() {
-        return inner.macAddress();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean linkUp() {
-        return inner.linkUp();
-    }
-
-    @Override
-    public DeviceCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
-    public FramePool pool() {
-        return inner.pool();
-    }
-
-    @Override
     public int receive(int queue, Frame[] frames, int max, long nowNs) {
         if (!replaying) {
-            return inner.receive(queue, frames, max, nowNs);
+            return inner().receive(queue, frames, max, nowNs);
         }
         if (!pending || max == 0) {
             return 0;
         }
         pending = false;
-        Frame f = inner.pool().allocate();
+        Frame f = inner().pool().allocate();
         if (f == null) {
             throw new IllegalStateException("pool empty: the stack keeps received frames");
         }
@@ -137,7 +105,7 @@ final class ReplayDevice implements NetworkDevice {
                 template.putBytes(0, frame.buffer(), frame.offset(), frame.length());
                 templateLength = frame.length();
             }
-            inner.transmit(queue, frame, nowNs);
+            inner().transmit(queue, frame, nowNs);
             return;
         }
         framesTransmitted++;
@@ -147,21 +115,6 @@ final class ReplayDevice implements NetworkDevice {
 
     @Override
     public int flush(int queue, long nowNs) {
-        return replaying ? 0 : inner.flush(queue, nowNs);
-    }
-
-    @Override
-    public long txDropped() {
-        return inner.txDropped();
-    }
-
-    @Override
-    public long rxDropped() {
-        return inner.rxDropped();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
+        return replaying ? 0 : inner().flush(queue, nowNs);
     }
 }
