@@ -1,5 +1,6 @@
 package dev.bypass.bench;
 
+import dev.bypass.stack.TcpClaim;
 import dev.bypass.stack.TcpConnection;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
@@ -31,6 +32,16 @@ public class EchoBenchmark extends BenchmarkDefaults {
     @Param({"64", "1024"})
     int messageBytes;
 
+    /**
+     * How the applications write: {@code copy} through {@link TcpConnection#write} from a buffer of their own,
+     * {@code claim} zero-copy ({@link TcpConnection#claim}): the client copies its request straight into the
+     * send buffer, the server reads the request straight into the claimed room of its send buffer.
+     */
+    @Param({"copy", "claim"})
+    String write;
+
+    private boolean zeroCopy;
+
     private TwoStacks stacks;
     private TcpConnection client;
     private TcpConnection server;
@@ -41,6 +52,11 @@ public class EchoBenchmark extends BenchmarkDefaults {
 
     @Setup(Level.Trial)
     public void setUp() {
+        zeroCopy = switch (write) {
+            case "copy" -> false;
+            case "claim" -> true;
+            default -> throw new IllegalArgumentException("write must be copy or claim, got " + write);
+        };
         stacks = new TwoStacks();
         client = stacks.client;
         server = stacks.server;
@@ -94,20 +110,44 @@ public class EchoBenchmark extends BenchmarkDefaults {
     /** One request and its echo; returns the poll turns it took. */
     @Benchmark
     public int roundTrip() {
-        if (client.write(request, 0, messageBytes) != messageBytes) {
+        if (zeroCopy) {
+            TcpClaim claim = client.claim(messageBytes);
+            if (claim.length() != messageBytes) {
+                throw new IllegalStateException("send buffer full: " + client);
+            }
+            claim.buffer().putBytes(claim.offset(), request, 0, messageBytes);
+            claim.commit(messageBytes);
+        } else if (client.write(request, 0, messageBytes) != messageBytes) {
             throw new IllegalStateException("send buffer full: " + client);
         }
         int received = 0;
         int turns = 0;
         while (received < messageBytes) {
             stacks.pollBoth();
-            int n = server.read(serverBuffer, 0, serverBuffer.capacity());
-            if (n > 0 && server.write(serverBuffer, 0, n) != n) {
-                throw new IllegalStateException("server send buffer full: " + server);
+            if (zeroCopy) {
+                echoInPlace();
+            } else {
+                int n = server.read(serverBuffer, 0, serverBuffer.capacity());
+                if (n > 0 && server.write(serverBuffer, 0, n) != n) {
+                    throw new IllegalStateException("server send buffer full: " + server);
+                }
             }
             received += Math.max(0, client.read(response, received, messageBytes - received));
             turns++;
         }
         return turns;
+    }
+
+    /** The server's zero-copy echo: the request is read from the receive buffer into the claimed send buffer. */
+    private void echoInPlace() {
+        int waiting = server.readableBytes();
+        if (waiting == 0) {
+            return;
+        }
+        TcpClaim claim = server.claim(waiting);
+        if (claim.length() != waiting) {
+            throw new IllegalStateException("server send buffer full: " + server);
+        }
+        claim.commit(server.read(claim.buffer(), claim.offset(), waiting));
     }
 }

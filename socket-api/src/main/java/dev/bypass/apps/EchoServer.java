@@ -1,6 +1,7 @@
 package dev.bypass.apps;
 
 import dev.bypass.stack.NetworkStack;
+import dev.bypass.stack.TcpClaim;
 import dev.bypass.stack.TcpConnection;
 import dev.bypass.stack.TcpState;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -11,8 +12,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * window closes and the peer slows down; {@code onWritable} resumes it.
  */
 public final class EchoServer extends TcpServer<EchoServer.Echo> {
-    /** The bytes each connection holds between reading and writing them. */
-    public static final int BUFFER_BYTES = 64 * 1024;
+    /** What a read of nothing reads into (to learn whether the peer has closed). */
+    private static final UnsafeBuffer NOTHING = new UnsafeBuffer(new byte[0]);
 
     private long echoedBytes;
 
@@ -35,16 +36,14 @@ public final class EchoServer extends TcpServer<EchoServer.Echo> {
         return new Echo();
     }
 
-    /** One connection: a buffer of bytes read and not yet written. */
+    /**
+     * One connection. The echo is zero-copy on our side: received bytes are read straight from the receive
+     * buffer into the room claimed at the back of the send buffer ({@link TcpConnection#claim}), so nothing is
+     * held between reading and writing and the session has no buffer of its own.
+     */
     final class Echo extends TcpServer.Session {
-        private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[BUFFER_BYTES]);
-        private int start;
-        private int end;
-
         @Override
         protected void open() {
-            start = 0;
-            end = 0;
         }
 
         @Override
@@ -54,24 +53,21 @@ public final class EchoServer extends TcpServer<EchoServer.Echo> {
                     finish(); // reset or timed out: nothing more can be written
                     return;
                 }
-                if (start < end) {
-                    int n = c.write(buffer, start, end - start);
-                    start += n;
-                    echoedBytes += n;
-                    if (start < end) {
-                        return; // send buffer full: onWritable resumes
+                int waiting = c.readableBytes();
+                if (waiting == 0) {
+                    if (c.read(NOTHING, 0, 0) < 0) {
+                        finish(); // the peer closed and everything is echoed
                     }
-                }
-                int n = c.read(buffer, 0, buffer.capacity());
-                if (n < 0) {
-                    finish();
                     return;
                 }
-                if (n == 0) {
-                    return;
+                TcpClaim claim = c.claim(waiting);
+                if (claim.length() == 0) {
+                    claim.abort();
+                    return; // send buffer full: stop reading (the window closes); onWritable resumes
                 }
-                start = 0;
-                end = n;
+                int n = c.read(claim.buffer(), claim.offset(), claim.length());
+                claim.commit(n);
+                echoedBytes += n;
             }
         }
     }

@@ -158,6 +158,8 @@ public final class TcpConnection implements TimerQueue.Owner {
 
     // ---- data
     private TcpSendBuffer send;
+    /** The zero-copy write claim ({@link #claim}), made on first use and reused. */
+    private TcpClaim claim;
     private TcpReceiveBuffer receive;
     /** The receive buffer: the most the window offers. At most the ring's size, fixed at open. */
     private int receiveBufferBytes;
@@ -403,6 +405,9 @@ public final class TcpConnection implements TimerQueue.Owner {
         peerFinReceived = false;
         appClosed = false;
         writeBlocked = false;
+        if (claim != null) {
+            claim.close();
+        }
         sackOk = false;
         sackRecentCount = 0;
         dsackPending = false;
@@ -644,6 +649,65 @@ public final class TcpConnection implements TimerQueue.Owner {
      */
     public int write(DirectBuffer source, int offset, int length, boolean more) {
         checkWritable();
+        if (claim != null && claim.isOpen()) {
+            throw new IllegalStateException("write while a zero-copy claim of " + claim.length()
+                + " bytes is open: commit or abort it first, on " + this);
+        }
+        return append(source, offset, length, more);
+    }
+
+    /**
+     * Zero-copy write, first half: reserves up to {@code length} bytes at the back of the send buffer for the
+     * caller to write in place (encode a message straight into the stack's memory instead of into a buffer of
+     * its own that {@link #write} then copies). The returned claim, one per connection and reused, names the
+     * memory, offset and length granted; fill it, then {@link TcpClaim#commit(int)} what was written (or
+     * {@link TcpClaim#abort()}), before the handler returns and before any other write on this connection.
+     *
+     * <p>The grant is what the send buffer can take in one contiguous run ("where the data allows"): less than
+     * asked when the ring wraps or the buffer is near its limit, 0 when it is full (then, as after a short
+     * {@link #write}, {@link TcpHandler#onWritable} follows once it has room). A commit queues the bytes exactly
+     * as a write of them would (same pieces, pushes and Nagle decisions); what a commit accepts is always the
+     * whole of what was written.
+     */
+    public TcpClaim claim(int length) {
+        checkWritable();
+        if (length < 0) {
+            throw new IllegalArgumentException("claim length must be 0 or more, got " + length + " on " + this);
+        }
+        if (claim == null) {
+            claim = new TcpClaim(this);
+        } else if (claim.isOpen()) {
+            throw new IllegalStateException("a zero-copy claim of " + claim.length()
+                + " bytes is already open: commit or abort it first, on " + this);
+        }
+        int queued = send.size();
+        int granted = queued < sendBufferBytes ? Math.min(length, Math.min(send.contiguousFree(), sendBufferBytes - queued)) : 0;
+        if (granted < length) {
+            writeBlocked = true;
+        }
+        claim.open(send.memory(), send.tailOffset(), granted);
+        return claim;
+    }
+
+    /** {@link TcpClaim#commit(int, boolean)}: the bytes are in place at the send buffer's back; queue them. */
+    void commitClaim(int written, boolean more) {
+        if (written == 0) {
+            return;
+        }
+        if (appClosed || finQueued || state == TcpState.CLOSED) {
+            throw new IllegalStateException("commit of a zero-copy claim on a connection closed since " + this);
+        }
+        int queued = append(null, 0, written, more);
+        if (queued != written) {
+            throw new IllegalStateException("zero-copy commit queued " + queued + " of " + written + " bytes on " + this);
+        }
+    }
+
+    /**
+     * What {@link #write} does: queues {@code length} bytes, copied from {@code source}, or already in place at
+     * the send buffer's back when {@code source} is null (a committed claim).
+     */
+    private int append(DirectBuffer source, int offset, int length, boolean more) {
         if (more && onOutputList && state.isSynchronized()) {
             output(stack.nowNs()); // what earlier events pushed goes first, as Linux sent it before this call
         }
@@ -696,7 +760,11 @@ public final class TcpConnection implements TimerQueue.Owner {
             if (n == 0) {
                 break;
             }
-            send.write(source, offset + copied, n);
+            if (source != null) {
+                send.write(source, offset + copied, n);
+            } else {
+                send.appendInPlace(n);
+            }
             copied += n;
             tailSkbStart = tail;
             if (push == SEND_NOTHING) {

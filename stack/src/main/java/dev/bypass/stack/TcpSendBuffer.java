@@ -51,6 +51,38 @@ final class TcpSendBuffer {
         return n;
     }
 
+    /**
+     * Bytes that can be appended in one contiguous run at the back (what a zero-copy claim may grant): up to
+     * the ring's end, or up to the front when the back has wrapped. An empty ring starts over at offset 0 so
+     * the whole of it is contiguous.
+     */
+    int contiguousFree() {
+        if (size == 0) {
+            head = 0;
+            return capacity;
+        }
+        int tail = (head + size) % capacity;
+        return tail < head ? head - tail : capacity - tail;
+    }
+
+    /** Offset in {@link #memory()} where the next appended byte goes. */
+    int tailOffset() {
+        return (head + size) % capacity;
+    }
+
+    /** The ring's memory, for a zero-copy claim to write into at {@link #tailOffset()}. */
+    MutableDirectBuffer memory() {
+        return ring;
+    }
+
+    /**
+     * Appends {@code n} bytes the caller has already put at {@link #tailOffset()} (a committed zero-copy claim);
+     * {@code n} must not exceed {@link #contiguousFree()}.
+     */
+    void appendInPlace(int n) {
+        size += n;
+    }
+
     /** Copies {@code length} bytes starting {@code from} bytes after SND.UNA into {@code destination}. */
     void copyOut(int from, MutableDirectBuffer destination, int destinationOffset, int length) {
         int start = (head + from) % capacity;
