@@ -97,7 +97,7 @@ public record TcpConfig(
             throw new IllegalArgumentException("tcp tsoWinDivisor must not be negative, got " + tsoWinDivisor);
         }
         requirePositive("bufferPoolBytes", bufferPoolBytes);
-        long oneConnection = (long) sendBufferBytes + receiveBufferBytes + receiveRingSlack(receiveBufferBytes);
+        long oneConnection = oneConnectionBufferBytes(sendBufferBytes, receiveBufferBytes);
         if (bufferPoolBytes < oneConnection) {
             throw new IllegalArgumentException("tcp bufferPoolBytes " + bufferPoolBytes
                 + " below one send and one receive buffer (" + oneConnection + " bytes with the receive ring's slack)");
@@ -106,6 +106,18 @@ public record TcpConfig(
             throw new IllegalArgumentException("tcp ephemeral port range must lie in 1024..65535, got "
                 + ephemeralPortFirst + ".." + ephemeralPortLast);
         }
+    }
+
+    /** The default {@link #bufferPoolBytes()}: 1 GiB, or one connection's buffers if they are larger. */
+    public static final long DEFAULT_BUFFER_POOL_BYTES = 1L << 30;
+
+    /** Ring bytes of one connection with both buffers in use: the least {@link #bufferPoolBytes()} allowed. */
+    public static long oneConnectionBufferBytes(int sendBufferBytes, int receiveBufferBytes) {
+        return (long) sendBufferBytes + receiveBufferBytes + receiveRingSlack(receiveBufferBytes);
+    }
+
+    private static long defaultBufferPoolBytes(int sendBufferBytes, int receiveBufferBytes) {
+        return Math.max(DEFAULT_BUFFER_POOL_BYTES, oneConnectionBufferBytes(sendBufferBytes, receiveBufferBytes));
     }
 
     /**
@@ -241,7 +253,9 @@ public record TcpConfig(
         private int tsoWinDivisor = 3;
         private int minTsoSegments = 2;
         private int maxSegmentSize = 0;
-        private long bufferPoolBytes = 1L << 30;
+        private long bufferPoolBytes;
+        /** Not set: the default, {@link #defaultBufferPoolBytes} of the buffer sizes built with. */
+        private boolean bufferPoolDefault = true;
 
         private Builder() {
         }
@@ -285,7 +299,9 @@ public record TcpConfig(
             ephemeralPortLast = c.ephemeralPortLast;
             challengeAckIntervalNs = c.challengeAckIntervalNs;
             tso = c.tso;
+            // A default pool stays a default one, so raising the buffers of a copy (per-socket SO_RCVBUF) keeps it valid.
             bufferPoolBytes = c.bufferPoolBytes;
+            bufferPoolDefault = c.bufferPoolBytes == defaultBufferPoolBytes(c.sendBufferBytes, c.receiveBufferBytes);
         }
 
         /** Send buffer of each connection (bytes queued by the application, unacknowledged included). */
@@ -510,7 +526,8 @@ public record TcpConfig(
         }
 
         /**
-         * The most direct memory the stack's TCP buffer pool holds (1 GiB by default). Send and receive rings
+         * The most direct memory the stack's TCP buffer pool holds (1 GiB by default, or one connection's
+         * buffers when they are larger). Send and receive rings
          * are taken from it while data flows and given back when drained, so idle connections cost none of it;
          * when it is exhausted, writes take nothing and arriving data is dropped unacknowledged until rings
          * come back. At least one send and one receive buffer. A stack-wide knob: the stack's own
@@ -518,6 +535,7 @@ public record TcpConfig(
          */
         public Builder bufferPoolBytes(long v) {
             bufferPoolBytes = v;
+            bufferPoolDefault = false;
             return this;
         }
 
@@ -527,7 +545,7 @@ public record TcpConfig(
                 keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, cork, windowScaling,
                 timestamps, maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
                 challengeAckIntervalNs, tso, congestionControl, sack, dsack, rack, tailLossProbe, frto, reordering, slowStartAfterIdle, tsoWinDivisor, minTsoSegments, maxSegmentSize,
-                bufferPoolBytes);
+                bufferPoolDefault ? defaultBufferPoolBytes(sendBufferBytes, receiveBufferBytes) : bufferPoolBytes);
         }
     }
 }
