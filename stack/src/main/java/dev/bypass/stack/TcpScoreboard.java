@@ -32,8 +32,10 @@ final class TcpScoreboard {
     /** The segment carried PSH (kept for its retransmissions). */
     static final int PSH = 1 << 6;
 
-    /** Entries a new scoreboard has room for; it doubles as needed up to its {@link #limit()}. */
+    /** Entries the scoreboard has room for once it holds any; it doubles as needed up to its {@link #limit()}. */
     static final int INITIAL_CAPACITY = 8;
+    private static final int[] NO_INTS = new int[0];
+    private static final long[] NO_LONGS = new long[0];
 
     private int capacity;
     private int limit;
@@ -58,16 +60,23 @@ final class TcpScoreboard {
     boolean anySacked;
 
     /**
-     * An empty scoreboard of at most {@code limit} entries. It starts with room for {@link #INITIAL_CAPACITY}
-     * and doubles when full (a one-time cost per connection object: the grown arrays are kept across reuse),
-     * so a connection that never has much in flight never pays for a full send buffer's worth of entries.
+     * An empty scoreboard of at most {@code limit} entries. It holds no arrays until the first entry (an
+     * idle connection never sends data), then room for {@link #INITIAL_CAPACITY}, doubling when full (a
+     * one-time cost per connection object: the grown arrays are kept across reuse), so a connection that never
+     * has much in flight never pays for a full send buffer's worth of entries.
      */
     TcpScoreboard(int limit) {
-        allocate(Math.min(INITIAL_CAPACITY, limit));
+        allocate(0);
         this.limit = limit;
     }
 
     private void allocate(int entries) {
+        if (entries == 0) {
+            capacity = 0;
+            start = end = flags = pcount = deliveredAtSend = NO_INTS;
+            sentAtNs = deliveredTimeAtSend = firstSentAtSend = NO_LONGS;
+            return;
+        }
         capacity = entries;
         start = new int[entries];
         end = new int[entries];
@@ -93,7 +102,7 @@ final class TcpScoreboard {
     void reset(int newLimit) {
         clear();
         if (capacity > newLimit) {
-            allocate(Math.min(INITIAL_CAPACITY, newLimit));
+            allocate(0);
         }
         limit = newLimit;
     }
@@ -115,7 +124,7 @@ final class TcpScoreboard {
         long[] oDeliveredTime = deliveredTimeAtSend;
         long[] oFirstSent = firstSentAtSend;
         int oCapacity = capacity;
-        allocate(Math.min(limit, 2 * capacity));
+        allocate(Math.min(limit, Math.max(INITIAL_CAPACITY, 2 * capacity)));
         for (int i = 0; i < count; i++) {
             int from = head + i < oCapacity ? head + i : head + i - oCapacity;
             start[i] = oStart[from];

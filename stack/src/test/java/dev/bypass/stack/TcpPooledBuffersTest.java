@@ -164,6 +164,87 @@ class TcpPooledBuffersTest {
         }
     }
 
+    @Test
+    void per_socket_buffer_sizes_get_rings_of_their_own_size() {
+        TcpConfig tcp = TcpConfig.DEFAULT;
+        TwoStacks net = new TwoStacks(tcp, tcp);
+        TcpListener listener = net.server.tcp().listen(PORT);
+        TcpConnection small = net.client.tcp().connect(TwoStacks.SERVER_IP, PORT, 0,
+            tcp.toBuilder().sendBufferBytes(8192).build());
+        TcpConnection plain = net.client.tcp().connect(TwoStacks.SERVER_IP, PORT, 0);
+        net.pump();
+        UnsafeBuffer data = new UnsafeBuffer(new byte[64]);
+        assertEquals(64, small.write(data, 0, 64));
+        assertEquals(64, plain.write(data, 0, 64));
+        assertEquals(8192 + 256 * 1024, net.client.tcp().bufferBytesInUse());
+        net.pump();
+        TcpBufferPool pool = net.client.tcp().bufferPool();
+        assertEquals(0, pool.bytesInUse(), "acknowledged: both rings went back");
+        assertEquals(1, pool.freeRings(8192));
+        assertEquals(1, pool.freeRings(256 * 1024));
+        assertEquals(8192, small.sendBufferBytes(100_000), "SO_SNDBUF is still capped at the connection's ring");
+        assertTrue(listener.accept() != null);
+    }
+
+    @Test
+    void connect_transfer_close_cycles_reuse_the_same_rings() {
+        TcpConfig tcp = TcpConfig.builder().timeWaitNs(TwoStacks.MS).build();
+        TwoStacks net = new TwoStacks(tcp, tcp);
+        TcpListener listener = net.server.tcp().listen(PORT);
+        UnsafeBuffer data = new UnsafeBuffer(new byte[1000]);
+        long allocatedAfterFirst = -1;
+        for (int cycle = 0; cycle < 50; cycle++) {
+            TcpConnection c = net.client.tcp().connect(TwoStacks.SERVER_IP, PORT, 0);
+            net.pump();
+            TcpConnection s = listener.accept();
+            assertEquals(1000, c.write(data, 0, 1000));
+            net.pump();
+            assertEquals(1000, s.read(data, 0, 1000));
+            assertEquals(1000, s.write(data, 0, 1000));
+            net.pump();
+            assertEquals(1000, c.read(data, 0, 1000));
+            c.close();
+            s.close();
+            net.pump();
+            net.advanceToNextDeadline(1_000 * TwoStacks.MS);
+            net.advanceToNextDeadline(1_000 * TwoStacks.MS);
+            long allocated = net.client.tcp().bufferBytesAllocated() + net.server.tcp().bufferBytesAllocated();
+            if (cycle == 0) {
+                allocatedAfterFirst = allocated;
+            }
+            assertEquals(allocatedAfterFirst, allocated, "cycle " + cycle + " allocated ring memory");
+            assertEquals(0, net.client.tcp().bufferBytesInUse() + net.server.tcp().bufferBytesInUse());
+        }
+        assertTrue(allocatedAfterFirst > 0);
+        assertEquals(0, net.client.tcp().connectionCount() + net.server.tcp().connectionCount(),
+            "every connection ended (TIME-WAIT too)");
+    }
+
+    @Test
+    void aborted_and_reset_connections_give_their_rings_back() {
+        TcpConfig tcp = TcpConfig.DEFAULT;
+        TwoStacks net = new TwoStacks(tcp, tcp);
+        TcpListener listener = net.server.tcp().listen(PORT);
+        TcpConnection c = net.client.tcp().connect(TwoStacks.SERVER_IP, PORT, 0);
+        net.pump();
+        TcpConnection s = listener.accept();
+        byte[] bulk = new byte[400_000];
+        int written = c.write(new UnsafeBuffer(bulk), 0, bulk.length);
+        assertTrue(written > 0);
+        net.pump(); // the server reads nothing: its window fills, the client keeps unsent data
+        assertTrue(net.client.tcp().bufferBytesInUse() > 0);
+        assertTrue(net.server.tcp().bufferBytesInUse() > 0);
+        c.abort();
+        net.pump();
+        assertEquals(0, net.client.tcp().bufferBytesInUse(), "the aborted connection gave its send ring back");
+        assertEquals(TcpState.CLOSED, s.state());
+        assertTrue(s.readableBytes() > 0, "unread data stays readable after the reset");
+        assertTrue(net.server.tcp().bufferBytesInUse() > 0);
+        s.close();
+        net.pump();
+        assertEquals(0, net.server.tcp().bufferBytesInUse(), "freeing the connection gave its receive ring back");
+    }
+
     private static boolean allReceived(ByteSink[] sinks, int size) {
         for (ByteSink s : sinks) {
             if (s.length < size) {

@@ -15,10 +15,14 @@ class TcpScoreboardTest {
     }
 
     @Test
-    void starts_with_eight_entries_and_doubles_up_to_its_limit() {
+    void holds_no_arrays_until_the_first_entry_then_eight_doubling_up_to_its_limit() {
         TcpScoreboard b = new TcpScoreboard(100);
+        assertEquals(0, b.capacity(), "an idle connection's scoreboard holds nothing");
+        assertTrue(b.isEmpty());
+        assertEquals(-1, b.indexOf(5));
+        assertTrue(add(b, 0));
         assertEquals(TcpScoreboard.INITIAL_CAPACITY, b.capacity());
-        for (int i = 0; i < 8; i++) {
+        for (int i = 1; i < 8; i++) {
             assertTrue(add(b, i * MSS));
         }
         assertEquals(8, b.capacity());
