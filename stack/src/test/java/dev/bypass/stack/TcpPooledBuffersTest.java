@@ -223,7 +223,7 @@ class TcpPooledBuffersTest {
     @Test
     void aborted_and_reset_connections_give_their_rings_back() {
         TcpConfig tcp = TcpConfig.DEFAULT;
-        TwoStacks net = new TwoStacks(tcp, tcp);
+        TwoStacks net = new TwoStacks(tcp, tcp.toBuilder().receiveBufferBytes(64 * 1024).build());
         TcpListener listener = net.server.tcp().listen(PORT);
         TcpConnection c = net.client.tcp().connect(TwoStacks.SERVER_IP, PORT, 0);
         net.pump();
