@@ -184,13 +184,16 @@ public final class ScaleBench {
         }
         long start = System.nanoTime();
         int accepted = 0;
+        int batchStart = 0;
         for (int i = 0; i < n; i++) {
             int serverPort = FIRST_SERVER_PORT + i / PORTS_PER_SERVER_PORT;
             int clientPort = FIRST_CLIENT_PORT + i % PORTS_PER_SERVER_PORT;
             net.clients[i] = net.client.tcp().connect(SERVER_IP, serverPort, clientPort);
-            if ((i + 1) % CONNECT_BATCH == 0 || i == n - 1) {
+            // The first connection goes alone: it resolves ARP, which would drop most of a batch's SYNs.
+            if (i == 0 || (i + 1) % CONNECT_BATCH == 0 || i == n - 1) {
                 net.pollUntilQuiet();
-                net.untilEstablished(i - i % CONNECT_BATCH, i + 1);
+                net.untilEstablished(batchStart, i + 1);
+                batchStart = i + 1;
                 for (TcpListener l : listeners) {
                     for (TcpConnection c; (c = l.accept()) != null; ) {
                         net.servers[accepted++] = c;
