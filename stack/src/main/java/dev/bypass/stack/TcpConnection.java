@@ -523,6 +523,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             tcp.waitForSendRing(this);
             return false;
         }
+        waitingForSendRing = false; // a retry before the wake-up got one
         send.attach(ring);
         return true;
     }
