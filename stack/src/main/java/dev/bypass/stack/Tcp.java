@@ -19,6 +19,7 @@ import dev.bypass.stack.wire.TcpHeader;
 import dev.bypass.stack.wire.TcpSegment;
 import java.util.Arrays;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * TCP for one stack: finds the connection or listener of each segment, answers segments that have
@@ -66,6 +67,10 @@ public final class Tcp {
     private int readyCount;
     private TcpListener[] readyListeners = new TcpListener[8];
     private int readyListenerCount;
+    private final TcpBufferPool bufferPool;
+    /** Connections whose write found the buffer pool exhausted, woken when a ring is returned. */
+    private TcpConnection[] sendRingWaiters = new TcpConnection[8];
+    private int sendRingWaiterCount;
 
     Tcp(NetworkStack stack, StackConfig stackConfig, DeviceCapabilities capabilities, int frameRoom, int poolFrames,
         int firstTimerHandle) {
@@ -79,6 +84,7 @@ public final class Tcp {
             ? Math.min(Math.min(capabilities.maxTsoBytes(), frameRoom), 65535 + EthernetHeader.LENGTH) : 0;
         this.superSegments = config.tso();
         this.gsoMaxSegments = Math.max(2, poolFrames / 8);
+        this.bufferPool = new TcpBufferPool(config.bufferPoolBytes(), stack.counters());
         int n = config.maxConnections();
         connections = new TcpConnection[n];
         free = new int[n];
@@ -99,6 +105,42 @@ public final class Tcp {
 
     TimerQueue timers() {
         return stack.timers();
+    }
+
+    TcpBufferPool bufferPool() {
+        return bufferPool;
+    }
+
+    /** Bytes of send and receive rings lent to connections now (0 when every connection is idle). */
+    public long bufferBytesInUse() {
+        return bufferPool.bytesInUse();
+    }
+
+    /** Direct memory the TCP buffer pool holds, lent or free. */
+    public long bufferBytesAllocated() {
+        return bufferPool.bytesAllocated();
+    }
+
+    /** {@code c} waits for a send ring: it hears of the next one returned. */
+    void waitForSendRing(TcpConnection c) {
+        sendRingWaiters = grow(sendRingWaiters, sendRingWaiterCount);
+        sendRingWaiters[sendRingWaiterCount++] = c;
+    }
+
+    /** Gives a ring back to the pool and wakes the writers that waited for one (they try again). */
+    void giveRing(UnsafeBuffer ring) {
+        bufferPool.give(ring);
+        int n = sendRingWaiterCount;
+        if (n > 0) {
+            sendRingWaiterCount = 0;
+            for (int i = 0; i < n; i++) {
+                TcpConnection c = sendRingWaiters[i];
+                sendRingWaiters[i] = null;
+                if (c.inUse) {
+                    c.sendRingAvailable();
+                }
+            }
+        }
     }
 
     /** Connections in use (any state, TIME-WAIT included). */
@@ -346,6 +388,7 @@ public final class Tcp {
         }
         table.remove(c);
         stack.timers().cancel(c.handle());
+        c.returnRings();
         c.inUse = false;
         free[freeCount++] = c.handle() - connections[0].handle();
     }

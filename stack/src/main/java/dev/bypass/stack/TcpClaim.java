@@ -45,7 +45,10 @@ public final class TcpClaim {
         length = 0;
     }
 
-    /** The send buffer's memory; write only within [{@link #offset()}, {@link #offset()} + {@link #length()}). */
+    /**
+     * The send buffer's memory; write only within [{@link #offset()}, {@link #offset()} + {@link #length()}).
+     * Null when nothing was granted because the stack's buffer pool had no ring to lend.
+     */
     public MutableDirectBuffer buffer() {
         checkOpen("buffer");
         return buffer;
@@ -87,6 +90,7 @@ public final class TcpClaim {
     public void abort() {
         checkOpen("abort");
         close();
+        connection.abortClaim();
     }
 
     private void checkOpen(String call) {

@@ -54,7 +54,8 @@ public record TcpConfig(
     boolean slowStartAfterIdle,
     int tsoWinDivisor,
     int minTsoSegments,
-    int maxSegmentSize) {
+    int maxSegmentSize,
+    long bufferPoolBytes) {
 
     public static final TcpConfig DEFAULT = builder().build();
 
@@ -95,10 +96,40 @@ public record TcpConfig(
         if (tsoWinDivisor < 0) {
             throw new IllegalArgumentException("tcp tsoWinDivisor must not be negative, got " + tsoWinDivisor);
         }
+        requirePositive("bufferPoolBytes", bufferPoolBytes);
+        long oneConnection = oneConnectionBufferBytes(sendBufferBytes, receiveBufferBytes);
+        if (bufferPoolBytes < oneConnection) {
+            throw new IllegalArgumentException("tcp bufferPoolBytes " + bufferPoolBytes
+                + " below one send and one receive buffer (" + oneConnection + " bytes with the receive ring's slack)");
+        }
         if (ephemeralPortFirst < 1024 || ephemeralPortLast > 65535 || ephemeralPortFirst > ephemeralPortLast) {
             throw new IllegalArgumentException("tcp ephemeral port range must lie in 1024..65535, got "
                 + ephemeralPortFirst + ".." + ephemeralPortLast);
         }
+    }
+
+    /** The default {@link #bufferPoolBytes()}: 1 GiB, or one connection's buffers if they are larger. */
+    public static final long DEFAULT_BUFFER_POOL_BYTES = 1L << 30;
+
+    /** Ring bytes of one connection with both buffers in use: the least {@link #bufferPoolBytes()} allowed. */
+    public static long oneConnectionBufferBytes(int sendBufferBytes, int receiveBufferBytes) {
+        return (long) sendBufferBytes + receiveBufferBytes + receiveRingSlack(receiveBufferBytes);
+    }
+
+    private static long defaultBufferPoolBytes(int sendBufferBytes, int receiveBufferBytes) {
+        return Math.max(DEFAULT_BUFFER_POOL_BYTES, oneConnectionBufferBytes(sendBufferBytes, receiveBufferBytes));
+    }
+
+    /**
+     * Bytes a receive ring holds beyond {@code receiveBufferBytes}: one unit of the largest window scale the
+     * buffer may need, as the scaled window rounds up (RFC 7323 2.3).
+     */
+    static int receiveRingSlack(int receiveBufferBytes) {
+        int shift = 0;
+        while (shift < 14 && (receiveBufferBytes >> shift) > 0xFFFF) {
+            shift++;
+        }
+        return 1 << shift;
     }
 
     private static void requirePositive(String name, long value) {
@@ -222,6 +253,9 @@ public record TcpConfig(
         private int tsoWinDivisor = 3;
         private int minTsoSegments = 2;
         private int maxSegmentSize = 0;
+        private long bufferPoolBytes;
+        /** Not set: the default, {@link #defaultBufferPoolBytes} of the buffer sizes built with. */
+        private boolean bufferPoolDefault = true;
 
         private Builder() {
         }
@@ -265,6 +299,9 @@ public record TcpConfig(
             ephemeralPortLast = c.ephemeralPortLast;
             challengeAckIntervalNs = c.challengeAckIntervalNs;
             tso = c.tso;
+            // A default pool stays a default one, so raising the buffers of a copy (per-socket SO_RCVBUF) keeps it valid.
+            bufferPoolBytes = c.bufferPoolBytes;
+            bufferPoolDefault = c.bufferPoolBytes == defaultBufferPoolBytes(c.sendBufferBytes, c.receiveBufferBytes);
         }
 
         /** Send buffer of each connection (bytes queued by the application, unacknowledged included). */
@@ -388,9 +425,9 @@ public record TcpConfig(
         }
 
         /**
-         * Connections (any state, TIME-WAIT included) a stack holds at once. Each connection, once used,
-         * keeps direct memory of {@code sendBufferBytes + receiveBufferBytes} (512 KiB by default) for reuse,
-         * so this also bounds the stack's buffer memory.
+         * Connections (any state, TIME-WAIT included) a stack holds at once. Connection objects are made for
+         * all of them up front; their buffer rings come from the buffer pool only while data flows (see
+         * {@link #bufferPoolBytes(long)}).
          */
         public Builder maxConnections(int v) {
             maxConnections = v;
@@ -488,12 +525,27 @@ public record TcpConfig(
             return this;
         }
 
+        /**
+         * The most direct memory the stack's TCP buffer pool holds (1 GiB by default, or one connection's
+         * buffers when they are larger). Send and receive rings
+         * are taken from it while data flows and given back when drained, so idle connections cost none of it;
+         * when it is exhausted, writes take nothing and arriving data is dropped unacknowledged until rings
+         * come back. At least one send and one receive buffer. A stack-wide knob: the stack's own
+         * {@code TcpConfig} sets it, per-socket configurations do not.
+         */
+        public Builder bufferPoolBytes(long v) {
+            bufferPoolBytes = v;
+            bufferPoolDefault = false;
+            return this;
+        }
+
         public TcpConfig build() {
             return new TcpConfig(sendBufferBytes, receiveBufferBytes, initialWindowSegments, rtoInitialNs, rtoMinNs,
                 rtoMaxNs, synRetries, maxRetransmissions, delayedAckNs, delayedAck, timeWaitNs, finWait2TimeoutNs,
                 keepAlive, keepAliveIdleNs, keepAliveIntervalNs, keepAliveProbes, noDelay, cork, windowScaling,
                 timestamps, maxOutOfOrderRanges, listenBacklog, maxConnections, ephemeralPortFirst, ephemeralPortLast,
-                challengeAckIntervalNs, tso, congestionControl, sack, dsack, rack, tailLossProbe, frto, reordering, slowStartAfterIdle, tsoWinDivisor, minTsoSegments, maxSegmentSize);
+                challengeAckIntervalNs, tso, congestionControl, sack, dsack, rack, tailLossProbe, frto, reordering, slowStartAfterIdle, tsoWinDivisor, minTsoSegments, maxSegmentSize,
+                bufferPoolDefault ? defaultBufferPoolBytes(sendBufferBytes, receiveBufferBytes) : bufferPoolBytes);
         }
     }
 }

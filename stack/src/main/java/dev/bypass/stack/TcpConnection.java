@@ -14,6 +14,7 @@ import dev.bypass.stack.time.TimerQueue;
 import dev.bypass.stack.wire.TcpSegment;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * One TCP connection (RFC 9293): its state machine, its send and receive buffers and its timers.
@@ -175,6 +176,8 @@ public final class TcpConnection implements TimerQueue.Owner {
     private boolean peerFinReceived;
     private boolean appClosed;
     private boolean writeBlocked;
+    /** A write found the buffer pool exhausted: the connection waits on {@link Tcp#waitForSendRing}. */
+    boolean waitingForSendRing;
 
     // ---- selective acknowledgments we send (RFC 2018, RFC 2883)
     private boolean sackOk;
@@ -408,6 +411,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (claim != null) {
             claim.close();
         }
+        waitingForSendRing = false;
         sackOk = false;
         sackRecentCount = 0;
         dsackPending = false;
@@ -481,25 +485,97 @@ public final class TcpConnection implements TimerQueue.Owner {
         tsOffset = tcp.secrets().timestampOffset(localAddress, localPort, remoteAddress, remotePort);
     }
 
-    /** Buffers sized for this connection, kept across reuse when the size did not change. */
+    /**
+     * Sizes the buffers for this connection. Only their bookkeeping lives in the connection object (kept
+     * across reuse); the rings of bytes are taken from the stack's {@link TcpBufferPool} when data flows
+     * ({@link #takeSendRing}, {@link #takeReceiveRing}) and given back when drained, so an idle connection
+     * holds none.
+     */
     private void allocateBuffers() {
         // One scoreboard entry per segment in flight: enough for a full send buffer of half-MSS segments.
+        // The scoreboard grows to that bound as the flight grows.
         int entries = Math.max(64, 2 * sendBufferBytes / 536 + 16);
-        if (board == null || board.capacity() != entries) {
+        if (board == null) {
             board = new TcpScoreboard(entries);
         } else {
-            board.clear();
+            board.reset(entries);
         }
-        int ringBytes = receiveBufferBytes + (1 << rcvWscale); // slack: the scaled window rounds up
-        if (receive == null || receive.capacity() != ringBytes || receive.maxRanges() != config.maxOutOfOrderRanges()) {
-            receive = new TcpReceiveBuffer(ringBytes, config.maxOutOfOrderRanges());
-        } else {
-            receive.clear();
+        if (receive == null) {
+            receive = new TcpReceiveBuffer();
+            send = new TcpSendBuffer();
         }
-        if (send == null || send.capacity() != sendBufferBytes) {
-            send = new TcpSendBuffer(sendBufferBytes);
-        } else {
-            send.clear();
+        returnRings(); // a connection object released with rings still lent (never expected)
+        receive.configure(receiveRingBytes(), config.maxOutOfOrderRanges());
+        send.configure(sendBufferBytes);
+    }
+
+    /** The receive ring's size: the buffer plus slack, as the scaled window rounds up. */
+    private int receiveRingBytes() {
+        return receiveBufferBytes + (1 << rcvWscale);
+    }
+
+    /**
+     * Lends the send buffer a ring for the first write after it drained. False when the pool is exhausted:
+     * the write takes nothing, and the writer is woken once a ring is returned.
+     */
+    private boolean takeSendRing() {
+        if (send.hasRing()) {
+            return true;
+        }
+        UnsafeBuffer ring = tcp.bufferPool().takeSend(send.capacity());
+        if (ring == null) {
+            waitingForSendRing = true;
+            tcp.waitForSendRing(this);
+            return false;
+        }
+        waitingForSendRing = false; // a retry before the wake-up got one
+        send.attach(ring);
+        return true;
+    }
+
+    /** Lends the receive buffer a ring for arriving data; false when the pool is exhausted. */
+    private boolean takeReceiveRing() {
+        if (receive.hasRing()) {
+            return true;
+        }
+        UnsafeBuffer ring = tcp.bufferPool().takeReceive(receive.capacity());
+        if (ring == null) {
+            return false;
+        }
+        receive.attach(ring);
+        return true;
+    }
+
+    /** Gives the send ring back once every byte is acknowledged (nothing queued, nothing in flight). */
+    private void returnSendRingIfDrained() {
+        if (send.hasRing() && send.size() == 0) {
+            tcp.giveRing(send.detach());
+        }
+    }
+
+    /** Gives the receive ring back once everything is read and no out-of-order data is held. */
+    private void returnReceiveRingIfDrained() {
+        if (receive.hasRing() && receive.isEmpty()) {
+            tcp.giveRing(receive.detach());
+        }
+    }
+
+    /** Gives back whatever rings the connection holds (it is released, or its data is no longer wanted). */
+    void returnRings() {
+        waitingForSendRing = false;
+        if (send != null && send.hasRing()) {
+            tcp.giveRing(send.detach());
+        }
+        if (receive != null && receive.hasRing()) {
+            tcp.giveRing(receive.detach());
+        }
+    }
+
+    /** A ring went back to the pool while this connection's writer waited for one: let it try again. */
+    void sendRingAvailable() {
+        if (waitingForSendRing) {
+            waitingForSendRing = false;
+            wakeWriter();
         }
     }
 
@@ -680,6 +756,11 @@ public final class TcpConnection implements TimerQueue.Owner {
             throw new IllegalStateException("a zero-copy claim of " + claim.length()
                 + " bytes is already open: commit or abort it first, on " + this);
         }
+        if (length > 0 && !takeSendRing()) {
+            writeBlocked = true; // the pool is exhausted: onWritable follows once a ring is returned
+            claim.open(null, 0, 0);
+            return claim;
+        }
         int queued = send.size();
         int granted = queued < sendBufferBytes ? Math.min(length, Math.min(send.contiguousFree(), sendBufferBytes - queued)) : 0;
         if (granted < length) {
@@ -687,6 +768,13 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         claim.open(send.memory(), send.tailOffset(), granted);
         return claim;
+    }
+
+    /** {@link TcpClaim#abort()}: nothing was queued; a ring taken for the claim alone goes back. */
+    void abortClaim() {
+        if (send.hasRing() && send.size() == 0) {
+            returnSendRingIfDrained();
+        }
     }
 
     /** {@link TcpClaim#commit(int, boolean)}: the bytes are in place at the send buffer's back; queue them. */
@@ -708,6 +796,10 @@ public final class TcpConnection implements TimerQueue.Owner {
      * the send buffer's back when {@code source} is null (a committed claim).
      */
     private int append(DirectBuffer source, int offset, int length, boolean more) {
+        if (length > 0 && !takeSendRing()) {
+            writeBlocked = true; // the pool is exhausted: onWritable follows once a ring is returned
+            return 0;
+        }
         if (more && onOutputList && state.isSynchronized()) {
             output(stack.nowNs()); // what earlier events pushed goes first, as Linux sent it before this call
         }
@@ -895,6 +987,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             return peerFinReceived || (state == TcpState.CLOSED && error != TcpError.NONE) ? -1 : 0;
         }
         int n = receive.read(destination, offset, length);
+        returnReceiveRingIfDrained();
         if (state.isSynchronized() && windowUpdateWorthSending()) {
             ackNow = true;
             tcp.markOutput(this);
@@ -913,7 +1006,7 @@ public final class TcpConnection implements TimerQueue.Owner {
      * write stops earlier, at the limit (see {@link #write}).
      */
     public int writableBytes() {
-        if (send == null || finQueued) {
+        if (send == null || finQueued || waitingForSendRing) {
             return 0;
         }
         if (send.size() < sendBufferBytes) {
@@ -930,7 +1023,7 @@ public final class TcpConnection implements TimerQueue.Owner {
      * them. {@link TcpHandler#onWritable} follows a short write once this holds.
      */
     public boolean writable() {
-        if (send == null || finQueued || send.free() == 0) {
+        if (send == null || finQueued || waitingForSendRing || send.free() == 0) {
             return false;
         }
         int queued = send.size();
@@ -1940,6 +2033,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
         int dataAcked = Math.min(ack - sndUna, send.size());
         send.consume(dataAcked);
+        returnSendRingIfDrained();
         bytesAcked += dataAcked;
         sndUna = ack;
         if (Seq.lt(sndNxt, sndUna)) {
@@ -2621,7 +2715,9 @@ public final class TcpConnection implements TimerQueue.Owner {
                         abortWithReset(nowNs);
                         return;
                     }
-                    receiveData(seg, buffer, nowNs);
+                    if (!receiveData(seg, buffer, nowNs)) {
+                        return; // no receive ring: the data (and a FIN after it) is dropped unacknowledged
+                    }
                 }
                 default -> {
                     // CLOSE-WAIT, CLOSING, LAST-ACK, TIME-WAIT: the peer already sent its FIN.
@@ -2641,9 +2737,16 @@ public final class TcpConnection implements TimerQueue.Owner {
         }
     }
 
-    private void receiveData(TcpSegment seg, DirectBuffer buffer, long nowNs) {
+    /**
+     * Stores the segment's data. False when no receive ring could be had (the buffer pool is exhausted): the
+     * data is dropped without an ACK, so the peer retransmits it once rings are back.
+     */
+    private boolean receiveData(TcpSegment seg, DirectBuffer buffer, long nowNs) {
         int at = seg.seq - rcvNxt;
         int length = seg.payloadLength;
+        if (!takeReceiveRing()) {
+            return false;
+        }
         boolean holesBefore = receive.ranges() > 0;
         boolean duplicate = at > 0 && receive.covered(at, at + length);
         int advanced = receive.insert(at, buffer, seg.payloadOffset, length);
@@ -2651,7 +2754,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             stack.counters().increment(Counter.TCP_OUT_OF_ORDER_DROPPED);
             ackNow = true;
             tcp.markOutput(this);
-            return;
+            return true;
         }
         if (advanced == 0) {
             if (duplicate) {
@@ -2664,7 +2767,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             stack.counters().increment(Counter.TCP_OUT_OF_ORDER_QUEUED);
             ackNow = true;
             tcp.markOutput(this);
-            return;
+            return true;
         }
         rcvNxt += advanced;
         bytesReceived += advanced;
@@ -2673,7 +2776,7 @@ public final class TcpConnection implements TimerQueue.Owner {
         if (peerFinPending && rcvNxt == peerFinSeq) {
             ackForced = true; // the data filled the hole before the FIN
             processFin(nowNs);
-            return;
+            return true;
         }
         unackedReceivedBytes += advanced;
         ackForced = holesBefore || unackedReceivedBytes > rcvMss;
@@ -2685,6 +2788,7 @@ public final class TcpConnection implements TimerQueue.Owner {
             scheduleDelayedAck(nowNs);
         }
         tcp.markOutput(this);
+        return true;
     }
 
     /**
@@ -3564,6 +3668,10 @@ public final class TcpConnection implements TimerQueue.Owner {
         retransmitAt = delayedAckAt = keepaliveAt = closeAt = Deadlines.NONE;
         tcp.timers().cancel(handle);
         tcp.connectionClosed(this);
+        if (send.hasRing()) {
+            tcp.giveRing(send.detach()); // unsent and unacknowledged data will never go now
+        }
+        returnReceiveRingIfDrained(); // data not yet read stays readable until the connection is freed
         if (was == TcpState.SYN_RECEIVED && !active) {
             // A half-open passive connection the application never saw: back to LISTEN, silently.
             if (listener != null) {

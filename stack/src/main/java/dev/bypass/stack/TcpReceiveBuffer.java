@@ -1,6 +1,5 @@
 package dev.bypass.stack;
 
-import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -17,21 +16,46 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * Range offsets are relative to RCV.NXT. The number of ranges is bounded; a segment that would need one
  * more is refused (the peer retransmits it).
+ *
+ * <p>The ring is lent by the stack's {@link TcpBufferPool} while the buffer holds bytes: it is attached
+ * when the first payload arrives and detached once everything is read and no out-of-order data is held, so
+ * an idle connection holds only this small object. The range table is allocated at the first out-of-order
+ * segment and kept for the connection object's later lives (most connections never need one).
  */
 final class TcpReceiveBuffer {
-    private final UnsafeBuffer ring;
-    private final int capacity;
-    private final int[] rangeStart;
-    private final int[] rangeEnd;
+    private static final int[] NO_RANGES = new int[0];
+
+    private UnsafeBuffer ring;
+    private int capacity;
+    private int maxRanges;
+    private int[] rangeStart = NO_RANGES;
+    private int[] rangeEnd = NO_RANGES;
     private int ranges;
     private int head;
     private int readable;
 
+    /** An unconfigured buffer: {@link #configure} it for each connection. */
+    TcpReceiveBuffer() {
+    }
+
+    /** A buffer with a ring of its own (not from a pool): for tests of the buffer alone. */
     TcpReceiveBuffer(int capacity, int maxRanges) {
+        configure(capacity, maxRanges);
+        attach(new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(capacity)));
+    }
+
+    /** Sets the capacity and range bound for a new connection; the buffer must hold no ring. */
+    void configure(int capacity, int maxRanges) {
+        if (ring != null) {
+            throw new IllegalStateException("receive ring still attached");
+        }
         this.capacity = capacity;
-        this.ring = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
-        this.rangeStart = new int[maxRanges];
-        this.rangeEnd = new int[maxRanges];
+        this.maxRanges = maxRanges;
+        if (rangeStart.length != 0 && rangeStart.length != maxRanges) {
+            rangeStart = NO_RANGES;
+            rangeEnd = NO_RANGES;
+        }
+        clear();
     }
 
     int capacity() {
@@ -39,7 +63,30 @@ final class TcpReceiveBuffer {
     }
 
     int maxRanges() {
-        return rangeStart.length;
+        return maxRanges;
+    }
+
+    boolean hasRing() {
+        return ring != null;
+    }
+
+    /** True when nothing is held: no readable bytes and no out-of-order ranges (the ring may go back). */
+    boolean isEmpty() {
+        return readable == 0 && ranges == 0;
+    }
+
+    /** Lends the buffer a ring of {@link #capacity()} bytes. */
+    void attach(UnsafeBuffer ring) {
+        this.ring = ring;
+        head = 0;
+    }
+
+    /** Takes the ring back (whatever it held is dropped); returns it. */
+    UnsafeBuffer detach() {
+        UnsafeBuffer r = ring;
+        ring = null;
+        clear();
+        return r;
     }
 
     int readable() {
@@ -117,6 +164,10 @@ final class TcpReceiveBuffer {
 
     /** True if [start, end) merges into an existing range or a free slot is left. */
     private boolean canTrack(int start, int end) {
+        if (rangeStart.length == 0) {
+            rangeStart = new int[maxRanges]; // the first out-of-order segment of this connection object
+            rangeEnd = new int[maxRanges];
+        }
         if (ranges < rangeStart.length) {
             return true;
         }

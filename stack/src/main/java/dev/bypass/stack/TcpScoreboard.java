@@ -5,7 +5,8 @@ package dev.bypass.stack;
  * SACK scoreboard of RFC 6675, kept as Linux keeps its retransmission queue. One entry per segment as it
  * was first sent (a TSO super-segment is one entry); an entry is split where a SACK block, a cumulative
  * ACK or a partial retransmission ends inside it. Entries are in sequence order in a ring of bounded
- * size: when it is full no new data is sent until ACKs free entries.
+ * size: when it is full no new data is sent until ACKs free entries. The ring starts small and grows to
+ * its bound as the flight grows (see {@link #TcpScoreboard(int)}).
  *
  * <p>Per entry: the sequence range, when it was last sent, whether the peer SACKed it, whether it is
  * deemed lost, whether a retransmission of it is in flight, and the delivery-rate marks of its last
@@ -31,15 +32,21 @@ final class TcpScoreboard {
     /** The segment carried PSH (kept for its retransmissions). */
     static final int PSH = 1 << 6;
 
-    private final int capacity;
-    private final int[] start;
-    private final int[] end;
-    private final int[] flags;
-    private final int[] pcount;
-    private final long[] sentAtNs;
-    private final int[] deliveredAtSend;
-    private final long[] deliveredTimeAtSend;
-    private final long[] firstSentAtSend;
+    /** Entries the scoreboard has room for once it holds any; it doubles as needed up to its {@link #limit()}. */
+    static final int INITIAL_CAPACITY = 8;
+    private static final int[] NO_INTS = new int[0];
+    private static final long[] NO_LONGS = new long[0];
+
+    private int capacity;
+    private int limit;
+    private int[] start;
+    private int[] end;
+    private int[] flags;
+    private int[] pcount;
+    private long[] sentAtNs;
+    private int[] deliveredAtSend;
+    private long[] deliveredTimeAtSend;
+    private long[] firstSentAtSend;
     private int head;
     private int count;
 
@@ -52,20 +59,85 @@ final class TcpScoreboard {
     /** True once any entry is SACKed in this flight. */
     boolean anySacked;
 
-    TcpScoreboard(int capacity) {
-        this.capacity = capacity;
-        start = new int[capacity];
-        end = new int[capacity];
-        flags = new int[capacity];
-        pcount = new int[capacity];
-        sentAtNs = new long[capacity];
-        deliveredAtSend = new int[capacity];
-        deliveredTimeAtSend = new long[capacity];
-        firstSentAtSend = new long[capacity];
+    /**
+     * An empty scoreboard of at most {@code limit} entries. It holds no arrays until the first entry (an
+     * idle connection never sends data), then room for {@link #INITIAL_CAPACITY}, doubling when full (a
+     * one-time cost per connection object: the grown arrays are kept across reuse), so a connection that never
+     * has much in flight never pays for a full send buffer's worth of entries.
+     */
+    TcpScoreboard(int limit) {
+        allocate(0);
+        this.limit = limit;
     }
 
+    private void allocate(int entries) {
+        if (entries == 0) {
+            capacity = 0;
+            start = end = flags = pcount = deliveredAtSend = NO_INTS;
+            sentAtNs = deliveredTimeAtSend = firstSentAtSend = NO_LONGS;
+            return;
+        }
+        capacity = entries;
+        start = new int[entries];
+        end = new int[entries];
+        flags = new int[entries];
+        pcount = new int[entries];
+        sentAtNs = new long[entries];
+        deliveredAtSend = new int[entries];
+        deliveredTimeAtSend = new long[entries];
+        firstSentAtSend = new long[entries];
+    }
+
+    /** Entries there is room for now (grows up to {@link #limit()}). */
     int capacity() {
         return capacity;
+    }
+
+    /** The most entries the scoreboard holds. */
+    int limit() {
+        return limit;
+    }
+
+    /** Empties the scoreboard and sets its bound for a new connection (the arrays are kept, or cut down to it). */
+    void reset(int newLimit) {
+        clear();
+        if (capacity > newLimit) {
+            allocate(0);
+        }
+        limit = newLimit;
+    }
+
+    /** Room for one more entry: true if there was, or the arrays could double; false at the limit. */
+    private boolean ensureRoom() {
+        if (count < capacity) {
+            return true;
+        }
+        if (capacity >= limit) {
+            return false;
+        }
+        int[] oStart = start;
+        int[] oEnd = end;
+        int[] oFlags = flags;
+        int[] oPcount = pcount;
+        long[] oSentAt = sentAtNs;
+        int[] oDelivered = deliveredAtSend;
+        long[] oDeliveredTime = deliveredTimeAtSend;
+        long[] oFirstSent = firstSentAtSend;
+        int oCapacity = capacity;
+        allocate(Math.min(limit, Math.max(INITIAL_CAPACITY, 2 * capacity)));
+        for (int i = 0; i < count; i++) {
+            int from = head + i < oCapacity ? head + i : head + i - oCapacity;
+            start[i] = oStart[from];
+            end[i] = oEnd[from];
+            flags[i] = oFlags[from];
+            pcount[i] = oPcount[from];
+            sentAtNs[i] = oSentAt[from];
+            deliveredAtSend[i] = oDelivered[from];
+            deliveredTimeAtSend[i] = oDeliveredTime[from];
+            firstSentAtSend[i] = oFirstSent[from];
+        }
+        head = 0;
+        return true;
     }
 
     void clear() {
@@ -83,8 +155,9 @@ final class TcpScoreboard {
         return count == 0;
     }
 
+    /** True when no entry can be added: the scoreboard holds {@link #limit()} entries. */
     boolean isFull() {
-        return count == capacity;
+        return count >= limit;
     }
 
     /** Ring slot of the i-th entry from the oldest. */
@@ -147,7 +220,7 @@ final class TcpScoreboard {
     /** Records a segment sent for the first time; false if the scoreboard is full. */
     boolean add(int seq, int endSeq, boolean fin, int mss, long nowNs, int delivered, long deliveredTimeNs,
                 long firstSentNs, boolean appLimited) {
-        if (count == capacity) {
+        if (!ensureRoom()) {
             return false;
         }
         int s = slot(count);
@@ -257,7 +330,7 @@ final class TcpScoreboard {
      * recomputed with {@code mss}. Returns false if the ring is full (the caller then treats the entry whole).
      */
     boolean splitAt(int i, int seq, int mss) {
-        if (count == capacity) {
+        if (!ensureRoom()) {
             return false;
         }
         // Shift entries i+1.. one slot towards the tail.

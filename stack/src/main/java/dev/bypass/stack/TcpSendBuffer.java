@@ -1,6 +1,5 @@
 package dev.bypass.stack;
 
-import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -8,20 +7,47 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * The bytes of one direction of a connection from SND.UNA on: acknowledged bytes leave the front,
  * the application's writes join the back. A ring over direct memory; offsets are relative to SND.UNA.
+ *
+ * <p>The ring is lent by the stack's {@link TcpBufferPool} while the buffer holds bytes: it is attached
+ * before the first write and detached once every byte is acknowledged, so an idle connection holds only
+ * this small object. The capacity (the ring size the connection was opened with) stays known without it.
  */
 final class TcpSendBuffer {
-    private final UnsafeBuffer ring;
-    private final int capacity;
+    private UnsafeBuffer ring;
+    private int capacity;
     private int head;
     private int size;
 
-    TcpSendBuffer(int capacity) {
+    /** Sets the capacity for a new connection; the buffer must hold no ring. */
+    void configure(int capacity) {
+        if (ring != null) {
+            throw new IllegalStateException("send ring still attached");
+        }
         this.capacity = capacity;
-        this.ring = new UnsafeBuffer(ByteBuffer.allocateDirect(capacity));
+        clear();
     }
 
     int capacity() {
         return capacity;
+    }
+
+    boolean hasRing() {
+        return ring != null;
+    }
+
+    /** Lends the buffer a ring of {@link #capacity()} bytes. */
+    void attach(UnsafeBuffer ring) {
+        this.ring = ring;
+        head = 0;
+    }
+
+    /** Takes the ring back (the buffer must be empty); returns it. */
+    UnsafeBuffer detach() {
+        UnsafeBuffer r = ring;
+        ring = null;
+        head = 0;
+        size = 0;
+        return r;
     }
 
     /** Bytes held: sent and unacknowledged, then not yet sent. */
