@@ -20,6 +20,11 @@ interface E2eSystem extends AutoCloseable {
     /** Seconds to open, exchange one byte (echoed and checked) over, and close {@code n} connections one after another. */
     double connections(int n) throws Exception;
 
+    /** A line on what the stacks saw (segments, retransmissions, drops), or empty where the harness cannot tell. */
+    default String diagnostics() {
+        return "";
+    }
+
     @Override
     void close();
 

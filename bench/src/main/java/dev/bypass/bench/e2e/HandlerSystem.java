@@ -53,8 +53,13 @@ final class HandlerSystem implements E2eSystem {
     /** A stack on the in-memory switch: 198.18.0.{id}, TCP_NODELAY. */
     static NetworkStack stack(InMemoryNetwork network, int id) {
         return new NetworkStack(StackConfig.builder().name(id == 2 ? "server" : "client").address("198.18.0." + id + "/24")
-            .secretSeed(id).tcp(TcpConfig.builder().noDelay(true).build()).build(),
+            .secretSeed(id).tcp(tcp()).build(),
             network.connect(InMemoryNicConfig.builder("nic" + id, MacAddress.local(id)).build()));
+    }
+
+    /** TCP_NODELAY; room for the connection test's TIME_WAIT connections (the full run's 10000 and more). */
+    static TcpConfig tcp() {
+        return TcpConfig.builder().noDelay(true).maxConnections(65536).build();
     }
 
     @Override
@@ -97,6 +102,21 @@ final class HandlerSystem implements E2eSystem {
         driver.done = false;
         driver.mode = mode; // volatile: publishes the job's fields to the poll thread
         E2eSystem.awaitQuietly(() -> driver.done, () -> driver.failure, TIMEOUT_NS, name() + " " + what);
+    }
+
+    @Override
+    public String diagnostics() {
+        return diagnostics(clientLoop) + "; " + diagnostics(serverLoop);
+    }
+
+    /** Segments out, retransmitted, frames dropped of the stack {@code loop} drives (asked on its thread). */
+    static String diagnostics(PollLoop loop) {
+        return loop.call(() -> {
+            NetworkStack s = loop.stack();
+            return s.config().name() + ": " + s.counters().get(dev.bypass.stack.counters.Counter.TCP_OUT_SEGS)
+                + " segments out, " + s.counters().get(dev.bypass.stack.counters.Counter.TCP_RETRANS_SEGS)
+                + " retransmitted, " + (s.device().rxDropped() + s.device().txDropped()) + " frames dropped";
+        });
     }
 
     @Override

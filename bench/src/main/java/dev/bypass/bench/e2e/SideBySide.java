@@ -187,6 +187,10 @@ public final class SideBySide implements Callable<Integer> {
                 log.flush();
                 try (E2eSystem system = open(name, pattern, s)) {
                     runSystem(system, pp, s, round, rows);
+                    String d = system.diagnostics();
+                    if (!d.isEmpty()) {
+                        log.println("  " + d);
+                    }
                 }
             }
         }

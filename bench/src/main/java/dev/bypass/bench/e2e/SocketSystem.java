@@ -154,6 +154,11 @@ final class SocketSystem implements E2eSystem {
     }
 
     @Override
+    public String diagnostics() {
+        return HandlerSystem.diagnostics(clientLoop) + "; " + HandlerSystem.diagnostics(serverLoop);
+    }
+
+    @Override
     public void close() {
         server.running = false;
         try {
