@@ -29,6 +29,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * its core to one that has work.
  */
 final class SocketSystem implements E2eSystem {
+    static final int MAX_SOCKETS = 16384;
+
     private final PollLoop serverLoop;
     private final PollLoop clientLoop;
     private final BypassSockets serverSockets;
@@ -52,8 +54,9 @@ final class SocketSystem implements E2eSystem {
         NetworkStack c = HandlerSystem.stack(network, 1);
         serverLoop = PollLoop.start(s, pollIdle.newStrategy(), "socket-server-poll");
         clientLoop = PollLoop.start(c, pollIdle.newStrategy(), "socket-client-poll");
-        serverSockets = BypassSockets.open(ResourceSet.single(s, serverLoop));
-        client = BypassSockets.open(ResourceSet.single(c, clientLoop));
+        // Room for the connection test's sockets, not the default 131072 (slot tables sized up front: heap under Epsilon).
+        serverSockets = BypassSockets.open(ResourceSet.single(s, serverLoop), MAX_SOCKETS);
+        client = BypassSockets.open(ResourceSet.single(c, clientLoop), MAX_SOCKETS);
         server = new Server(serverSockets, pollIdle.newStrategy());
         serverThread = Thread.ofPlatform().name("socket-server-app").daemon().start(server);
         echoChannel = open(echo);
