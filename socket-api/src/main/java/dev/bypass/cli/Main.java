@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
         "  ./bypass connect IP:PORT -n N      N connections through the query from every resource, each GET checked",
         "", "From the ./bypass launcher also:",
         "  test     build and run every test (Maven: mvn verify), as CI does",
-        "  build    build without running tests"})
+        "  build    build without running tests",
+        "  bench    bypass against kernel loopback TCP, side by side: latency, throughput, connections/s",
+        "           (--full for the long run, --epsilon on the Epsilon GC, --help for the rest; bench/README.md)"})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.bypass.bench.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -9,7 +10,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Iterator;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The kernel's side of the end-to-end benchmark: TCP echo and discard services on the Linux kernel through
@@ -22,6 +24,7 @@ public final class NioServer implements AutoCloseable {
     private final ServerSocketChannel echo;
     private final ServerSocketChannel discard;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(256 * 1024);
+    private final java.util.function.Consumer<SelectionKey> onReady = this::ready;
     private volatile boolean running = true;
 
     public NioServer(String address, int echoPort, int discardPort) throws IOException {
@@ -39,32 +42,52 @@ public final class NioServer implements AutoCloseable {
         return ch;
     }
 
-    /** Serves until {@link #close} (from another thread) or forever. */
+    /** The echo service's port (the one asked for, or the one the kernel picked for 0). */
+    public int echoPort() throws IOException {
+        return ((InetSocketAddress) echo.getLocalAddress()).getPort();
+    }
+
+    /** The discard service's port. */
+    public int discardPort() throws IOException {
+        return ((InetSocketAddress) discard.getLocalAddress()).getPort();
+    }
+
+    /**
+     * Serves until {@link #close} (from another thread) or forever. Ready keys go to a consumer made once
+     * ({@code selectNow(Consumer)}): no iterator per wake-up, so serving a connection allocates nothing.
+     */
     public void serve() throws IOException {
+        serve(new BusySpinIdleStrategy());
+    }
+
+    /** As {@link #serve()}, idling with {@code idle} after a {@code selectNow} that found nothing. */
+    public void serve(IdleStrategy idle) throws IOException {
         while (running) {
             try {
-                if (selector.selectNow() == 0) {
-                    continue;
-                }
+                idle.idle(selector.selectNow(onReady));
             } catch (ClosedSelectorException closed) {
                 return;
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
-            Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
-            while (keys.hasNext()) {
-                SelectionKey key = keys.next();
-                keys.remove();
-                if (key.isAcceptable()) {
-                    ServerSocketChannel server = (ServerSocketChannel) key.channel();
-                    SocketChannel c = server.accept();
-                    if (c != null) {
-                        c.configureBlocking(false);
-                        c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                        c.register(selector, SelectionKey.OP_READ, server == echo ? Boolean.TRUE : Boolean.FALSE);
-                    }
-                } else if (key.isReadable()) {
-                    serve(key);
+        }
+    }
+
+    private void ready(SelectionKey key) {
+        try {
+            if (key.isAcceptable()) {
+                ServerSocketChannel server = (ServerSocketChannel) key.channel();
+                SocketChannel c = server.accept();
+                if (c != null) {
+                    c.configureBlocking(false);
+                    c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    c.register(selector, SelectionKey.OP_READ, server == echo ? Boolean.TRUE : Boolean.FALSE);
                 }
+            } else if (key.isReadable()) {
+                serve(key);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
