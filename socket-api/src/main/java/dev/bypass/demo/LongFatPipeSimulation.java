@@ -181,7 +181,8 @@ public final class LongFatPipeSimulation {
         int buffers = o.bufferBytes();
         // Frames held at once by one direction's fault device: the queue plus one delay's worth on the wire.
         long framesOnWire = (long) Math.ceil(o.rateBitsPerSecond() / 8.0 * o.oneWayDelayNs() / 1e9 / WIRE_FRAME);
-        int held = (int) Math.min(1 << 20, queue / 60 + framesOnWire + 1024);
+        // Full-sized frames fill the queue (ACKs, the other way, are far fewer than the queue holds).
+        int held = (int) Math.min(1 << 20, 2L * (queue / WIRE_FRAME + framesOnWire) + 1024);
         int pool = held + 4096;
         InMemoryNetwork network = new InMemoryNetwork(2);
         InMemoryNic nicA = network.connect(InMemoryNicConfig.builder("a", MacAddress.local(1)).poolFrames(pool).build());
