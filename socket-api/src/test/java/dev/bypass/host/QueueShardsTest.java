@@ -180,7 +180,10 @@ class QueueShardsTest {
                     opened.add(loop.call(() -> stack.tcp().connect(Endpoint.parse("198.18.0.1:7000"))));
                 }
             }
+            // The client side is ESTABLISHED when it sends the handshake's last ACK; the server accepts once that
+            // ACK has arrived: wait for both.
             long deadline = System.nanoTime() + 10 * SECOND;
+            int accepted = 0;
             while (System.nanoTime() < deadline) {
                 int established = 0;
                 for (int i = 0; i < opened.size(); i++) {
@@ -189,18 +192,18 @@ class QueueShardsTest {
                         established++;
                     }
                 }
-                if (established == opened.size()) {
+                accepted += loops.get(0).call(() -> {
+                    int n = 0;
+                    while (listener.accept() != null) {
+                        n++;
+                    }
+                    return n;
+                });
+                if (established == opened.size() && accepted == opened.size()) {
                     break;
                 }
                 Thread.sleep(10);
             }
-            int accepted = loops.get(0).call(() -> {
-                int n = 0;
-                while (listener.accept() != null) {
-                    n++;
-                }
-                return n;
-            });
             assertEquals(QUEUES * 8, accepted, this::dump);
             for (int q = 0; q < QUEUES; q++) {
                 NetworkStack stack = shards.stack(q);
