@@ -125,17 +125,14 @@ final class TcpScoreboard {
         long[] oFirstSent = firstSentAtSend;
         int oCapacity = capacity;
         allocate(Math.min(limit, Math.max(INITIAL_CAPACITY, 2 * capacity)));
-        for (int i = 0; i < count; i++) {
-            int from = head + i < oCapacity ? head + i : head + i - oCapacity;
-            start[i] = oStart[from];
-            end[i] = oEnd[from];
-            flags[i] = oFlags[from];
-            pcount[i] = oPcount[from];
-            sentAtNs[i] = oSentAt[from];
-            deliveredAtSend[i] = oDelivered[from];
-            deliveredTimeAtSend[i] = oDeliveredTime[from];
-            firstSentAtSend[i] = oFirstSent[from];
-        }
+        unwrap(oStart, start, oCapacity);
+        unwrap(oEnd, end, oCapacity);
+        unwrap(oFlags, flags, oCapacity);
+        unwrap(oPcount, pcount, oCapacity);
+        unwrap(oSentAt, sentAtNs, oCapacity);
+        unwrap(oDelivered, deliveredAtSend, oCapacity);
+        unwrap(oDeliveredTime, deliveredTimeAtSend, oCapacity);
+        unwrap(oFirstSent, firstSentAtSend, oCapacity);
         head = 0;
         return true;
     }
@@ -360,6 +357,13 @@ final class TcpScoreboard {
             retransOut += delta;
         }
         return true;
+    }
+
+    /** Copies the {@code count} entries of a full ring of {@code oldCapacity} from {@code head} on to index 0 of {@code to}. */
+    private void unwrap(Object from, Object to, int oldCapacity) {
+        int first = Math.min(count, oldCapacity - head);
+        System.arraycopy(from, head, to, 0, first);
+        System.arraycopy(from, 0, to, first, count - first);
     }
 
     private void copy(int from, int to) {
